@@ -1,0 +1,89 @@
+// JobManager (Flink's Dispatcher + ResourceManager, reduced): accepts jobs, builds their JobGraph and
+// ExecutionGraph, starts a JobMaster per job on the registered TaskManagers, and routes TaskManager
+// messages to the job they concern.
+import { resolve } from 'node:path'
+import { buildJob, type JobDefinition } from '../api/job.ts'
+import { buildExecutionGraph } from '../graph/execution-graph.ts'
+import { buildJobGraph } from '../graph/job-graph.ts'
+import type { JobArtifactRegistry } from './job-artifacts.ts'
+import { JobMaster, newJobId } from './job-master.ts'
+import type {
+  JobManagerGateway,
+  KvStateRegistrationMessage,
+  KvStateUnregistrationMessage,
+  TaskExecutionStateMessage,
+  TaskManagerGateway,
+} from './messages.ts'
+
+export interface SubmitOptions {
+  parallelism?: number
+  maxParallelism?: number
+  baseDir?: string
+}
+
+export class JobManager implements JobManagerGateway {
+  readonly taskManagers: TaskManagerGateway[] = []
+  private readonly jobs = new Map<string, JobMaster>()
+
+  constructor(private readonly artifacts: JobArtifactRegistry) {}
+
+  registerTaskManager(tm: TaskManagerGateway): void {
+    this.taskManagers.push(tm)
+  }
+
+  /** Plans the job (throws TypeError on an invalid plan) without running it. */
+  plan(job: JobDefinition<unknown>, options: SubmitOptions = {}) {
+    const { env, states } = buildJob(job)
+    const parallelism = options.parallelism ?? job.options.parallelism ?? 1
+    const maxParallelism = options.maxParallelism ?? job.options.maxParallelism
+    const graph = buildJobGraph(env.transformations, {
+      jobName: job.name,
+      parallelism,
+      ...(maxParallelism === undefined ? {} : { maxParallelism }),
+    })
+    if (env.transformations.length === 0) throw new TypeError(`job '${job.name}' defines no sources: its build function must create at least one`)
+    return { graph, states, executionGraph: buildExecutionGraph(graph) }
+  }
+
+  submitJob(job: JobDefinition<unknown>, options: SubmitOptions = {}): JobMaster {
+    const existing = this.getJobByName(job.name)
+    if (existing && !existing.isTerminal()) throw new TypeError(`a job named '${job.name}' is already running`)
+    const { graph, executionGraph } = this.plan(job, options)
+    const jobId = newJobId()
+    const artifacts = { jobId, jobName: job.name, graph, executionGraph, baseDir: resolve(options.baseDir ?? '.') }
+    this.artifacts.put(artifacts)
+    const master = new JobMaster(artifacts, this.taskManagers)
+    this.jobs.set(jobId, master)
+    master.start()
+    return master
+  }
+
+  getJob(jobId: string): JobMaster | undefined {
+    return this.jobs.get(jobId)
+  }
+
+  /** The newest job with this name. */
+  getJobByName(name: string): JobMaster | undefined {
+    let found: JobMaster | undefined
+    for (const j of this.jobs.values()) if (j.name === name) found = j
+    return found
+  }
+
+  listJobs(): JobMaster[] {
+    const byName = new Map<string, JobMaster>()
+    for (const j of this.jobs.values()) byName.set(j.name, j)
+    return [...byName.values()]
+  }
+
+  updateTaskExecutionState(m: TaskExecutionStateMessage): void {
+    this.jobs.get(m.jobId)?.updateTaskExecutionState(m)
+  }
+
+  notifyKvStateRegistered(m: KvStateRegistrationMessage): void {
+    this.jobs.get(m.jobId)?.locations.notifyKvStateRegistered(m)
+  }
+
+  notifyKvStateUnregistered(m: KvStateUnregistrationMessage): void {
+    this.jobs.get(m.jobId)?.locations.notifyKvStateUnregistered(m)
+  }
+}

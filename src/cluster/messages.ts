@@ -1,0 +1,59 @@
+// Messages between JobManager and TaskManagers (Flink's TaskExecutorGateway / JobMasterGateway), as
+// plain serialisable values so that worker-thread and TCP transports can carry them unchanged. User
+// code never travels: a TaskManager resolves the job's graph from its JobArtifacts by job id.
+
+export interface TaskDeploymentDescriptor {
+  jobId: string
+  jobName: string
+  executionId: string
+  vertexId: string
+  subtaskIndex: number
+  attempt: number
+  /** Bumped on every restart of the job; carried into query answers and change feeds. */
+  epoch: number
+}
+
+export interface TaskExecutionStateMessage {
+  jobId: string
+  executionId: string
+  vertexId: string
+  subtaskIndex: number
+  state: 'RUNNING' | 'FINISHED' | 'CANCELED' | 'FAILED'
+  error?: { message: string; stack?: string }
+}
+
+export interface KvStateRegistrationMessage {
+  jobId: string
+  stateName: string
+  kind: string
+  operatorName: string
+  operatorUid: string
+  keyGroupRange: { start: number; end: number }
+  maxParallelism: number
+  kvStateId: string
+  /** Address of the KvStateServer that serves it (the TaskManager id in-thread). */
+  serverAddress: string
+  subtaskIndex: number
+  epoch: number
+}
+
+export interface KvStateUnregistrationMessage {
+  jobId: string
+  stateName: string
+  keyGroupRange: { start: number; end: number }
+  kvStateId: string
+}
+
+/** What a TaskManager can ask of the JobManager. */
+export interface JobManagerGateway {
+  updateTaskExecutionState(message: TaskExecutionStateMessage): void
+  notifyKvStateRegistered(message: KvStateRegistrationMessage): void
+  notifyKvStateUnregistered(message: KvStateUnregistrationMessage): void
+}
+
+/** What the JobManager can ask of a TaskManager. */
+export interface TaskManagerGateway {
+  readonly id: string
+  submitTask(tdd: TaskDeploymentDescriptor): void
+  cancelTask(executionId: string): void
+}

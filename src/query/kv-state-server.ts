@@ -1,0 +1,169 @@
+// KvStateServer (Flink's, one per TaskManager): answers point lookups, ordered scans and change-feed
+// subscriptions for the KvStateIDs registered here. It refuses a key group it does not own
+// (NOT_OWNER) and an unknown id (UNKNOWN_KV_STATE_ID): the proxy re-resolves the location on both.
+import { LivestateError } from '@livestate/client'
+import { encodeKeyToBinaryString, decodeKey, type Key } from '../keys/key-codec.ts'
+import { keyGroupChars, VOID_NAMESPACE } from '../state/namespace.ts'
+import { ChangeFeed, type FeedSubscriber, matches } from './change-feed.ts'
+import type { KvStateEntry, KvStateRegistry } from './kv-state-registry.ts'
+import type { ChangeEvent, SubscriptionSelector } from './query-gateway.ts'
+
+export interface KvStateGetRequest {
+  kvStateId: string
+  key: Key
+  keyGroup: number
+  mapKey?: Key
+  window?: 'latest' | 'all' | number
+}
+
+export interface KvStateScanRequest {
+  kvStateId: string
+  /** Binary strings of canonical key bytes (no key group). */
+  fromKey?: string
+  toKey?: string
+  prefix?: string
+  /** Exclusive: continue after this key (cursor). */
+  afterKey?: string
+  limit: number
+}
+
+export interface ScannedEntry {
+  keyChars: string
+  key: Key
+  value: unknown
+  /** The change-feed sequence when the value was read (values are read synchronously). */
+  seq: number
+}
+
+function bytesOf(chars: string): Buffer {
+  return Buffer.from(chars, 'latin1')
+}
+
+export class KvStateServer {
+  private readonly feeds = new Map<string, ChangeFeed>()
+
+  constructor(private readonly registry: KvStateRegistry) {}
+
+  entry(kvStateId: string): KvStateEntry {
+    const e = this.registry.getKvState(kvStateId)
+    if (!e) throw new LivestateError('UNKNOWN_KV_STATE_ID', `no state registered as ${kvStateId}`)
+    return e
+  }
+
+  private async valueAt(e: KvStateEntry, keyPrefix: string, key: Key, opts: { mapKey?: Key; window?: 'latest' | 'all' | number }) {
+    const h = e.handle
+    if (h.queryWindows) {
+      const found = await h.queryWindows(keyPrefix, opts.window ?? 'latest')
+      if (found === undefined) return undefined
+      const toRecord = (f: { window: unknown; value: unknown }) => ({ key, window: f.window, value: f.value })
+      return Array.isArray(found) ? found.map(toRecord) : toRecord(found as { window: unknown; value: unknown })
+    }
+    return (h.state.queryValue as (p: string, m?: Key) => Promise<unknown>).call(h.state, keyPrefix + VOID_NAMESPACE, opts.mapKey)
+  }
+
+  async get(req: KvStateGetRequest): Promise<{ value: unknown; epoch: number; subtask: number }> {
+    const e = this.entry(req.kvStateId)
+    if (!e.keyGroupRange.contains(req.keyGroup)) {
+      throw new LivestateError('NOT_OWNER', `subtask ${e.subtaskIndex} of '${e.stateName}' does not own key group ${req.keyGroup}`)
+    }
+    const prefix = keyGroupChars(req.keyGroup) + encodeKeyToBinaryString(req.key)
+    const value = await this.valueAt(e, prefix, req.key, req)
+    return { value, epoch: e.epoch, subtask: e.subtaskIndex }
+  }
+
+  keyType(kvStateId: string): 'string' | 'number' | 'bigint' | 'boolean' | 'composite' | undefined {
+    return this.entry(kvStateId).handle.backend.observedKeyType
+  }
+
+  /** Entries of this subtask in canonical key order (merged over its key groups). */
+  async scan(req: KvStateScanRequest): Promise<ScannedEntry[]> {
+    const e = this.entry(req.kvStateId)
+    const table = e.handle.backend.tableOf(e.handle.state.descriptor.name)
+    if (!table) return []
+    let lower = req.fromKey ?? ''
+    if (req.prefix !== undefined && req.prefix > lower) lower = req.prefix
+    const perGroup: ScannedEntry[][] = []
+    for (const kg of e.keyGroupRange) {
+      const kgChars = keyGroupChars(kg)
+      const after = req.afterKey !== undefined && req.afterKey + '\xff' > lower ? kgChars + req.afterKey + '\xff' : kgChars + lower
+      const found: ScannedEntry[] = []
+      let lastKey: string | undefined
+      for await (const primary of table.primaryKeys(kg, kg, after)) {
+        const { key, end } = decodeKey(bytesOf(primary.slice(2)))
+        const keyChars = primary.slice(2, 2 + end)
+        if (keyChars === lastKey) continue
+        if (req.prefix !== undefined && !keyChars.startsWith(req.prefix)) break
+        if (req.toKey !== undefined && keyChars >= req.toKey) break
+        lastKey = keyChars
+        const seq = this.feeds.get(req.kvStateId)?.seq ?? 0
+        const value = await this.valueAt(e, kgChars + keyChars, key, {})
+        if (value === undefined) continue
+        found.push({ keyChars, key, value, seq })
+        if (found.length >= req.limit) break
+      }
+      if (found.length > 0) perGroup.push(found)
+    }
+    return mergeSorted(perGroup, req.limit)
+  }
+
+  /**
+   * Subscribes to changes of one state on this subtask: snapshot frames of the current values first,
+   * then updates; changes published while the snapshot is read are held back and sent after it when
+   * newer, so there is no gap and (epoch, seq) strictly increases per key.
+   */
+  async subscribe(kvStateId: string, selector: SubscriptionSelector, listener: (e: ChangeEvent) => void): Promise<() => void> {
+    const e = this.entry(kvStateId)
+    let feed = this.feeds.get(kvStateId)
+    if (!feed) {
+      feed = new ChangeFeed(e.epoch, e.maxParallelism, e.handle.kind === 'window')
+      this.feeds.set(kvStateId, feed)
+      e.handle.state.changeListener = feed
+    }
+    const held = new Map<string, ChangeEvent>()
+    let snapshotting = true
+    const sub: FeedSubscriber = {
+      selector,
+      listener: (ev) => {
+        if (!snapshotting) return listener(ev)
+        if ('key' in ev) held.set(encodeKeyToBinaryString(ev.key), ev)
+      },
+    }
+    if ('prefix' in selector) sub.stringPrefix = encodeKeyToBinaryString(selector.prefix).slice(0, -2)
+    feed.add(sub)
+    const snapshot: ScannedEntry[] = []
+    if ('keys' in selector) {
+      for (const key of selector.keys) {
+        const prefix = feed.keyPrefixOf(key)
+        if (!e.keyGroupRange.contains((prefix.charCodeAt(0) << 8) | prefix.charCodeAt(1))) continue
+        const seq = feed.seq
+        const value = await this.valueAt(e, prefix, key, {})
+        if (value !== undefined) snapshot.push({ keyChars: prefix.slice(2), key, value, seq })
+      }
+    } else {
+      const prefix = 'prefix' in selector ? sub.stringPrefix : undefined
+      for (let after: string | undefined; ; ) {
+        const page = await this.scan({ kvStateId, limit: 1000, ...(prefix === undefined ? {} : { prefix }), ...(after === undefined ? {} : { afterKey: after }) })
+        snapshot.push(...page)
+        if (page.length < 1000) break
+        after = page[page.length - 1]!.keyChars
+      }
+    }
+    for (const s of snapshot) {
+      listener({ type: 'snapshot', key: s.key, value: s.value, epoch: feed.epoch, seq: s.seq })
+      // a held change at or before the read is in the snapshot value; a later one follows it
+      const heldEv = held.get(s.keyChars)
+      if (heldEv && 'seq' in heldEv && heldEv.seq <= s.seq) held.delete(s.keyChars)
+    }
+    snapshotting = false
+    for (const ev of held.values()) if ('key' in ev && matches(sub, feed.keyPrefixOf(ev.key))) listener(ev)
+    return () => {
+      feed.remove(sub)
+    }
+  }
+}
+
+function mergeSorted(lists: ScannedEntry[][], limit: number): ScannedEntry[] {
+  const all = lists.flat()
+  all.sort((a, b) => (a.keyChars < b.keyChars ? -1 : a.keyChars > b.keyChars ? 1 : 0))
+  return all.slice(0, limit)
+}

@@ -1,0 +1,19 @@
+// What travels on a channel between tasks (Flink's StreamElement + events): batches of records with
+// optional timestamps, watermarks, checkpoint barriers and end-of-partition, in order.
+
+export interface RecordBatch {
+  kind: 'records'
+  values: unknown[]
+  /** Parallel to values; omitted when no record of the batch carries a timestamp. */
+  timestamps: (number | undefined)[] | undefined
+}
+
+export type ChannelMessage =
+  | RecordBatch
+  | { kind: 'watermark'; timestamp: number }
+  | { kind: 'barrier'; checkpointId: number }
+  | { kind: 'end' }
+
+/** Flink's Watermark.MAX_WATERMARK: emitted when a bounded input ends, fires every event-time timer. */
+export const MAX_WATERMARK = Number.POSITIVE_INFINITY
+export const MIN_WATERMARK = Number.NEGATIVE_INFINITY

@@ -1,0 +1,205 @@
+// Task (Flink's StreamTask): runs one subtask — its OperatorChain fed by a SourceReader (source
+// tasks) or an InputGate (all others) — until its input ends or it is cancelled.
+//
+//   CREATED ─► RUNNING ─► FINISHED          (bounded input ended, final watermark and flush done)
+//                │  └───► CANCELED          (cancel(): sources stop, nothing more is emitted)
+//                └──────► FAILED            (user code, a source or a state access threw)
+//
+// Records are processed synchronously per batch; when chained user code answers a Promise the task
+// waits for it before the next record. After each batch the writers flush and the task waits for
+// channel credit: that is where backpressure reaches the sources.
+import type { InputGate } from './channel.ts'
+import { Mailbox } from './mailbox.ts'
+import type { OperatorChain } from './operator-chain.ts'
+import type { RecordWriter } from './record-writer.ts'
+import type { SourceReader } from './sources/source-reader.ts'
+import { MAX_WATERMARK } from './stream-element.ts'
+import { TaskMetrics } from './task-metrics.ts'
+
+export type ExecutionState = 'CREATED' | 'RUNNING' | 'FINISHED' | 'CANCELED' | 'FAILED'
+
+const SOURCE_STEP = 1024
+const YIELD_EVERY_MS = 4
+
+export interface TaskOptions {
+  taskName: string
+  /** Source tasks read from a reader; all others from the gate. */
+  reader?: SourceReader
+  gate?: InputGate
+  writers: RecordWriter[]
+  onStateChange: (state: ExecutionState, error?: Error) => void
+}
+
+export class Task {
+  readonly metrics = new TaskMetrics()
+  readonly mailbox: Mailbox
+  state: ExecutionState = 'CREATED'
+  chain!: OperatorChain
+  private cancelled = false
+  private pending: Promise<unknown>[] = []
+  private channelWatermarks: number[] = []
+  private ended: boolean[] = []
+  private cancelSignal: (() => void) | undefined
+  private readonly cancelPromise: Promise<void>
+
+  constructor(readonly options: TaskOptions) {
+    this.mailbox = new Mailbox(() => options.gate?.notify())
+    this.cancelPromise = new Promise((resolve) => {
+      this.cancelSignal = resolve
+    })
+    const n = options.gate?.channels.length ?? 0
+    this.channelWatermarks = new Array(n).fill(Number.NEGATIVE_INFINITY)
+    this.ended = new Array(n).fill(false)
+  }
+
+  readonly track = (p: Promise<unknown>): void => {
+    this.pending.push(p)
+  }
+
+  private async drainPending(): Promise<void> {
+    while (this.pending.length > 0) {
+      const ps = this.pending
+      this.pending = []
+      await Promise.all(ps)
+    }
+  }
+
+  private setState(state: ExecutionState, error?: Error): void {
+    this.state = state
+    this.options.onStateChange(state, error)
+  }
+
+  cancel(): void {
+    this.cancelled = true
+    this.cancelSignal?.()
+    this.options.gate?.notify()
+  }
+
+  async run(): Promise<void> {
+    this.setState('RUNNING')
+    try {
+      await this.chain.open()
+      const ended = this.options.reader ? await this.runSource(this.options.reader) : await this.runInputs(this.options.gate!)
+      if (ended && !this.cancelled) {
+        await this.chain.finish()
+        await this.drainPending()
+        for (const w of this.options.writers) w.broadcastEvent({ kind: 'end' })
+      }
+      await this.chain.close()
+      this.setState(this.cancelled ? 'CANCELED' : 'FINISHED')
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e))
+      try {
+        await this.chain.close()
+      } catch {
+        // the first failure is the one reported
+      }
+      this.setState(this.cancelled ? 'CANCELED' : 'FAILED', error)
+    }
+  }
+
+  private async flushOutputs(): Promise<void> {
+    for (const w of this.options.writers) {
+      w.flush()
+      if (!w.isAvailable()) {
+        const started = Date.now()
+        await Promise.race([w.available(), this.cancelPromise])
+        this.metrics.backpressuredMs += Date.now() - started
+      }
+    }
+  }
+
+  /** Returns true when the input ended (bounded), false when cancelled. */
+  private async runSource(reader: SourceReader): Promise<boolean> {
+    await reader.open()
+    try {
+      const head = this.chain.head
+      const metrics = this.metrics
+      const emit = (value: unknown, timestamp?: number) => {
+        metrics.recordsIn++
+        const r = head.processElement(value, timestamp, 0)
+        if (r !== undefined) this.pending.push(r)
+      }
+      let lastYield = Date.now()
+      for (;;) {
+        if (this.cancelled) return false
+        if (!this.mailbox.isEmpty) await this.mailbox.drain()
+        let status = reader.poll(SOURCE_STEP, emit)
+        if (typeof status !== 'string') status = await status
+        if (this.pending.length > 0) await this.drainPending()
+        await this.flushOutputs()
+        if (status === 'end') break
+        if (status === 'idle') {
+          await Promise.race([reader.waitForData(), this.mailbox.next(), this.cancelPromise])
+          lastYield = Date.now()
+        } else if (Date.now() - lastYield >= YIELD_EVERY_MS) {
+          await new Promise((resolve) => setImmediate(resolve))
+          lastYield = Date.now()
+        }
+      }
+      const r = head.processWatermark(MAX_WATERMARK)
+      if (r !== undefined) await r
+      await this.drainPending()
+      return true
+    } finally {
+      await reader.close()
+    }
+  }
+
+  private async runInputs(gate: InputGate): Promise<boolean> {
+    const head = this.chain.head
+    const metrics = this.metrics
+    let currentWatermark = Number.NEGATIVE_INFINITY
+    let open = gate.channels.length
+    let lastYield = Date.now()
+    while (open > 0) {
+      if (this.cancelled) return false
+      if (!this.mailbox.isEmpty) await this.mailbox.drain()
+      const polled = gate.poll()
+      if (polled === undefined) {
+        await this.flushOutputs()
+        await gate.available()
+        lastYield = Date.now()
+        continue
+      }
+      const { channel, message } = polled
+      switch (message.kind) {
+        case 'records': {
+          const { values, timestamps } = message
+          const input = channel.inputIndex
+          metrics.recordsIn += values.length
+          for (let i = 0; i < values.length; i++) {
+            const r = head.processElement(values[i], timestamps === undefined ? undefined : timestamps[i], input)
+            if (r !== undefined) this.pending.push(r)
+            if (this.pending.length > 0) await this.drainPending()
+          }
+          await this.flushOutputs()
+          break
+        }
+        case 'watermark': {
+          this.channelWatermarks[channel.index] = message.timestamp
+          const min = Math.min(...this.channelWatermarks)
+          if (min > currentWatermark) {
+            currentWatermark = min
+            metrics.currentWatermark = min
+            const r = head.processWatermark(min)
+            if (r !== undefined) await r
+            await this.drainPending()
+          }
+          break
+        }
+        case 'end':
+          this.ended[channel.index] = true
+          open--
+          break
+        case 'barrier':
+          break
+      }
+      if (Date.now() - lastYield >= YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve))
+        lastYield = Date.now()
+      }
+    }
+    return true
+  }
+}

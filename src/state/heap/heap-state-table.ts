@@ -1,0 +1,109 @@
+// HeapStateTable: state entries as objects in JS Maps (Flink's HeapKeyedStateBackend StateTable).
+// Secondary entries (MapState, ListState) live in a nested Map per primary key.
+import type { StateTable } from '../state-table.ts'
+import { keyGroupChars, keyGroupOfPrimary } from '../namespace.ts'
+
+export class HeapStateTable implements StateTable {
+  private readonly values = new Map<string, unknown>()
+  private readonly groups = new Map<string, Map<string, unknown>>()
+  /** Sorted primary keys, rebuilt lazily after keys were added or removed (scans only). */
+  private sorted: string[] | undefined
+
+  get(primary: string): unknown {
+    return this.values.get(primary)
+  }
+
+  put(primary: string, value: unknown): void {
+    if (this.sorted !== undefined && !this.values.has(primary)) this.sorted = undefined
+    this.values.set(primary, value)
+  }
+
+  remove(primary: string): void {
+    if (this.values.delete(primary)) this.sorted = undefined
+  }
+
+  getEntry(primary: string, secondary: string): unknown {
+    return this.groups.get(primary)?.get(secondary)
+  }
+
+  putEntry(primary: string, secondary: string, value: unknown): void {
+    let g = this.groups.get(primary)
+    if (!g) {
+      this.groups.set(primary, (g = new Map()))
+      this.sorted = undefined
+    }
+    g.set(secondary, value)
+  }
+
+  removeEntry(primary: string, secondary: string): void {
+    const g = this.groups.get(primary)
+    if (!g) return
+    g.delete(secondary)
+    if (g.size === 0) {
+      this.groups.delete(primary)
+      this.sorted = undefined
+    }
+  }
+
+  async *entries(primary: string): AsyncIterable<[string, unknown]> {
+    const g = this.groups.get(primary)
+    if (!g) return
+    const keys = [...g.keys()].sort(compareBinary)
+    for (const k of keys) {
+      if (g.has(k)) yield [k, g.get(k)]
+    }
+  }
+
+  async clearEntries(primary: string): Promise<void> {
+    if (this.groups.delete(primary)) this.sorted = undefined
+  }
+
+  private sortedKeys(): string[] {
+    if (this.sorted === undefined) {
+      const all = new Set<string>(this.values.keys())
+      for (const k of this.groups.keys()) all.add(k)
+      this.sorted = [...all].sort(compareBinary)
+    }
+    return this.sorted
+  }
+
+  async *primaryKeys(kgStart: number, kgEnd: number, after?: string): AsyncIterable<string> {
+    const keys = this.sortedKeys()
+    const lower = keyGroupChars(kgStart)
+    const from = after !== undefined && after > lower ? after : lower
+    let i = lowerBound(keys, from)
+    if (after !== undefined && keys[i] === after) i++
+    for (; i < keys.length; i++) {
+      const k = keys[i]!
+      if (keyGroupOfPrimary(k) > kgEnd) return
+      if (this.values.has(k) || this.groups.has(k)) yield k
+    }
+  }
+
+  size(): number {
+    return this.values.size + this.groups.size
+  }
+
+  async flush(): Promise<void> {}
+
+  async dispose(): Promise<void> {
+    this.values.clear()
+    this.groups.clear()
+  }
+}
+
+/** Binary strings compare like their bytes (one char per byte). */
+export function compareBinary(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+function lowerBound(keys: string[], target: string): number {
+  let lo = 0
+  let hi = keys.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (keys[mid]! < target) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}

@@ -1,0 +1,126 @@
+// KeyedStateBackend (Flink's AbstractKeyedStateBackend): one per keyed operator subtask. Holds the
+// current key (with its key group and canonical bytes, computed once per record) and namespace, and
+// creates the state kinds over StateTables from the configured factory.
+import type { AnyStateDescriptor } from '../api/state-descriptors.ts'
+import type { KeyGroupRange } from '../keys/key-group-range.ts'
+import { assignToKeyGroup } from '../keys/key-group-range-assignment.ts'
+import { encodeKeyToBinaryString, type Key, keyToString, validateKey } from '../keys/key-codec.ts'
+import { AbstractKeyedState, type KeyContext } from './kinds/abstract-keyed-state.ts'
+import { InternalListState } from './kinds/list-state.ts'
+import { InternalMapState } from './kinds/map-state.ts'
+import { InternalAggregatingState, InternalReducingState, InternalValueState } from './kinds/value-state.ts'
+import { keyGroupChars, VOID_NAMESPACE } from './namespace.ts'
+import type { StateTable, StateTableFactory } from './state-table.ts'
+import { TtlPolicy } from './ttl.ts'
+
+export interface KeyedStateBackendOptions {
+  operatorUid: string
+  operatorName: string
+  keyGroupRange: KeyGroupRange
+  maxParallelism: number
+  tables: StateTableFactory
+  now?: () => number
+}
+
+const KINDS = {
+  value: InternalValueState,
+  list: InternalListState,
+  map: InternalMapState,
+  reducing: InternalReducingState,
+  aggregating: InternalAggregatingState,
+} as const
+
+export class KeyedStateBackend implements KeyContext {
+  readonly states = new Map<string, AbstractKeyedState>()
+  private readonly tables = new Map<string, StateTable>()
+  private key: Key | undefined
+  private keyGroup = -1
+  private keyPrefix = ''
+  private namespace = VOID_NAMESPACE
+  /** The type of the first key seen (queries parse path keys as this type). */
+  observedKeyType: 'string' | 'number' | 'bigint' | 'boolean' | 'composite' | undefined
+
+  constructor(readonly options: KeyedStateBackendOptions) {}
+
+  get keyGroupRange(): KeyGroupRange {
+    return this.options.keyGroupRange
+  }
+
+  /** Sets the key for the following state accesses; computes its key group and bytes once. */
+  setCurrentKey(key: unknown): void {
+    if (key === this.key) return
+    const k = typeof key === 'string' ? key : validateKey(key, `key of operator '${this.options.operatorName}'`)
+    const kg = assignToKeyGroup(k, this.options.maxParallelism)
+    if (!this.options.keyGroupRange.contains(kg)) {
+      throw new Error(
+        `key ${keyToString(k)} (key group ${kg}) reached operator '${this.options.operatorName}' whose subtask owns ${this.options.keyGroupRange}: records must be partitioned by this operator's key`,
+      )
+    }
+    if (this.observedKeyType === undefined) this.observedKeyType = Array.isArray(k) ? 'composite' : (typeof k as 'string')
+    this.key = k
+    this.keyGroup = kg
+    this.keyPrefix = keyGroupChars(kg) + encodeKeyToBinaryString(k)
+  }
+
+  /** Restores a key context captured earlier (timers), without recomputing. */
+  setCurrentKeyContext(key: Key, keyPrefix: string): void {
+    this.key = key
+    this.keyPrefix = keyPrefix
+    this.keyGroup = (keyPrefix.charCodeAt(0) << 8) | keyPrefix.charCodeAt(1)
+  }
+
+  getCurrentKey(): Key {
+    if (this.key === undefined) throw new Error('no current key: keyed state is only accessible while processing a keyed element or timer')
+    return this.key
+  }
+
+  getCurrentKeyGroup(): number {
+    return this.keyGroup
+  }
+
+  currentKeyPrefix(): string {
+    if (this.key === undefined) throw new Error('no current key: keyed state is only accessible while processing a keyed element or timer')
+    return this.keyPrefix
+  }
+
+  currentNamespace(): string {
+    return this.namespace
+  }
+
+  setCurrentNamespace(namespace: string): void {
+    this.namespace = namespace
+  }
+
+  getOrCreateState<S extends AbstractKeyedState>(descriptor: AnyStateDescriptor): S {
+    const existing = this.states.get(descriptor.name)
+    if (existing) {
+      if (existing.descriptor.kind !== descriptor.kind) {
+        throw new TypeError(
+          `operator '${this.options.operatorName}': state '${descriptor.name}' was created as ${existing.descriptor.kind} state and is now requested as ${descriptor.kind} state`,
+        )
+      }
+      return existing as S
+    }
+    const table = this.options.tables.create(this.options.operatorUid, descriptor.name, this.options.keyGroupRange.toJSON())
+    this.tables.set(descriptor.name, table)
+    const ttl = descriptor.ttl ? new TtlPolicy(descriptor.ttl, this.options.now) : undefined
+    const Kind = KINDS[descriptor.kind] as unknown as new (...args: ConstructorParameters<typeof InternalValueState>) => S
+    const state = new Kind(descriptor, table, this, ttl)
+    this.states.set(descriptor.name, state)
+    return state
+  }
+
+  tableOf(stateName: string): StateTable | undefined {
+    return this.tables.get(stateName)
+  }
+
+  async flush(): Promise<void> {
+    for (const t of this.tables.values()) await t.flush()
+  }
+
+  async dispose(): Promise<void> {
+    for (const t of this.tables.values()) await t.dispose()
+    this.tables.clear()
+    this.states.clear()
+  }
+}
