@@ -15,6 +15,7 @@ import { Task } from '../runtime/task.ts'
 import { KeyedStateBackend } from '../state/keyed-state-backend.ts'
 import type { StateTableFactory } from '../state/state-table.ts'
 import { KvStateRegistry, TaskKvStateRegistry } from '../query/kv-state-registry.ts'
+import { KvStateServer } from '../query/kv-state-server.ts'
 import type { JobArtifactRegistry } from './job-artifacts.ts'
 import type { LocalShuffleEnvironment } from './local-shuffle.ts'
 import type { JobManagerGateway, TaskDeploymentDescriptor, TaskManagerGateway } from './messages.ts'
@@ -43,6 +44,7 @@ export function operatorUid(t: Transformation): string {
 export class TaskManager implements TaskManagerGateway {
   readonly id: string
   readonly kvStateRegistry: KvStateRegistry
+  readonly kvStateServer: KvStateServer
   readonly tasks = new Map<string, RunningTask>()
 
   constructor(private readonly options: TaskManagerOptions) {
@@ -71,6 +73,7 @@ export class TaskManager implements TaskManagerGateway {
           kvStateId: e.kvStateId,
         }),
     })
+    this.kvStateServer = new KvStateServer(this.kvStateRegistry)
   }
 
   submitTask(tdd: TaskDeploymentDescriptor): void {

@@ -1,0 +1,105 @@
+// The composition root: the only place that wires concrete classes together. startEmbedded() is
+// `livestate run` — a MiniCluster with the chosen state backend, the durable ingest logs of the job's
+// HTTP sources, the query proxy, and the HTTP/WebSocket server over it.
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Registry } from 'prom-client'
+import { levelStoreFactory } from '../storage/leveldb/level-store.ts'
+import type { JobDefinition } from './api/job.ts'
+import type { JobMaster } from './cluster/job-master.ts'
+import { HEAP_STATE_TABLES, MiniCluster } from './cluster/mini-cluster.ts'
+import { IngestLog } from './query/ingest-log.ts'
+import { QueryProxy } from './query/query-proxy.ts'
+import { LivestateError } from '@livestate/client'
+import { createServer } from './server/http-server.ts'
+import { loadAuthTokens } from './server/auth-tokens.ts'
+
+export interface EmbeddedOptions {
+  job: JobDefinition<unknown>
+  jobPath?: string
+  parallelism?: number
+  taskManagers?: number
+  stateBackend?: 'heap' | 'leveldb'
+  stateDir?: string
+  memory?: string
+  checkpointInterval?: number
+  host?: string
+  port?: number
+  authTokensFile?: string
+  /** Start the HTTP/WebSocket server (default true). */
+  serve?: boolean
+}
+
+export interface EmbeddedHandle {
+  cluster: MiniCluster
+  master: JobMaster
+  proxy: QueryProxy
+  url: string
+  port: number
+  close(): Promise<void>
+}
+
+export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle> {
+  const stateDir = o.stateDir ?? './.livestate'
+  const jobDir = join(stateDir, o.job.name)
+  await mkdir(jobDir, { recursive: true })
+  const ingestLogs = new Map<string, IngestLog>()
+  const openLog = async (source: string) => {
+    let log = ingestLogs.get(source)
+    if (!log) {
+      const store = await levelStoreFactory.open(join(jobDir, 'ingest', source), { createIfMissing: true })
+      log = await IngestLog.open(store)
+      ingestLogs.set(source, log)
+    }
+    return log
+  }
+  const cluster = new MiniCluster({
+    taskManagers: o.taskManagers ?? 1,
+    stateTables: () => HEAP_STATE_TABLES,
+    ingestLog: (_jobId, source) => {
+      const log = ingestLogs.get(source)
+      if (!log) throw new Error(`ingest log of source '${source}' is not open`)
+      return log
+    },
+  })
+  // Open the ingest logs of the job's HTTP sources before its tasks start reading them.
+  const plan = cluster.jobManager.plan(o.job, o.parallelism === undefined ? {} : { parallelism: o.parallelism })
+  for (const v of plan.graph.vertices) {
+    for (const t of v.operators) if (t.operator.kind === 'source' && t.operator.source.type === 'http') await openLog(t.operator.name)
+  }
+  const master = cluster.submit(o.job, o.parallelism === undefined ? {} : { parallelism: o.parallelism })
+  const proxy = new QueryProxy({
+    jobManager: cluster.jobManager,
+    server: (address) => cluster.taskManagerById(address)?.kvStateServer,
+    ingest: async (job, source, events, idempotencyKey) => {
+      const log = job === master ? ingestLogs.get(source) : undefined
+      if (!log) throw new LivestateError('UNKNOWN_STATE', `job '${job.name}' has no HTTP source '${source}'`)
+      return log.append(events, idempotencyKey)
+    },
+  })
+  let server: { url: string; port: number; close(): Promise<void> } | undefined
+  if (o.serve !== false) {
+    server = await createServer({
+      gateway: proxy,
+      host: o.host ?? '127.0.0.1',
+      port: o.port ?? 8080,
+      metrics: new Registry(),
+      ...(o.authTokensFile ? { authTokens: await loadAuthTokens(o.authTokensFile) } : {}),
+    })
+  }
+  let closed = false
+  return {
+    cluster,
+    master,
+    proxy,
+    url: server?.url ?? '',
+    port: server?.port ?? 0,
+    async close() {
+      if (closed) return
+      closed = true
+      await server?.close()
+      await cluster.close()
+      for (const log of ingestLogs.values()) await log.close()
+    },
+  }
+}
