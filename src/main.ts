@@ -5,6 +5,8 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Registry } from 'prom-client'
 import { levelStoreFactory } from '../storage/leveldb/level-store.ts'
+import { parseSize, splitMemoryBudget } from '../storage/memory-budget.ts'
+import { LevelStateBackend } from './state/leveldb/level-state-backend.ts'
 import type { JobDefinition } from './api/job.ts'
 import type { JobMaster } from './cluster/job-master.ts'
 import { HEAP_STATE_TABLES, MiniCluster } from './cluster/mini-cluster.ts'
@@ -53,9 +55,17 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
     }
     return log
   }
+  const taskManagers = o.taskManagers ?? 1
+  const backends: LevelStateBackend[] = []
+  if ((o.stateBackend ?? 'leveldb') === 'leveldb') {
+    const probe = new MiniCluster().jobManager.plan(o.job, o.parallelism === undefined ? {} : { parallelism: o.parallelism })
+    const subtasks = probe.graph.vertices.reduce((n, v) => Math.max(n, v.parallelism), 1)
+    const budget = splitMemoryBudget(parseSize(o.memory ?? '256mb'), { slots: Math.ceil(subtasks / taskManagers) })
+    for (let i = 0; i < taskManagers; i++) backends.push(await LevelStateBackend.open(join(jobDir, `tm-${i + 1}`), budget))
+  }
   const cluster = new MiniCluster({
-    taskManagers: o.taskManagers ?? 1,
-    stateTables: () => HEAP_STATE_TABLES,
+    taskManagers,
+    stateTables: (i) => backends[i] ?? HEAP_STATE_TABLES,
     ingestLog: (_jobId, source) => {
       const log = ingestLogs.get(source)
       if (!log) throw new Error(`ingest log of source '${source}' is not open`)
@@ -100,6 +110,7 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
       await server?.close()
       await cluster.close()
       for (const log of ingestLogs.values()) await log.close()
+      for (const b of backends) await b.close()
     },
   }
 }
