@@ -13,6 +13,9 @@ const packr = new Packr({
   useBigIntExtension: false,
   int64AsType: 'bigint',
   variableMapSize: true,
+  // `undefined` fields are dropped, as JSON.stringify does (msgpack would need an extension type);
+  // msgpackr 2 supports skipValues but its Options type does not declare it.
+  ...({ skipValues: [undefined] } as object),
 })
 
 export function encodeMsgpack(value: unknown): Uint8Array {
@@ -40,7 +43,10 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxBytes: 1 << 20, maxDepth
  */
 export function decodeUntrustedMsgpack(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): unknown {
   if (bytes.byteLength > limits.maxBytes) {
-    throw new LivestateError('PAYLOAD_TOO_LARGE', `msgpack body of ${bytes.byteLength} bytes exceeds ${limits.maxBytes}`)
+    throw new LivestateError(
+      'PAYLOAD_TOO_LARGE',
+      `msgpack body of ${bytes.byteLength} bytes exceeds ${limits.maxBytes}`,
+    )
   }
   const end = validateMsgpack(bytes, 0, 0, limits)
   if (end !== bytes.byteLength) throw bad(`trailing bytes after msgpack value at offset ${end}`)
@@ -150,7 +156,7 @@ export function stripProto(value: unknown): unknown {
   }
   if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
     const o = value as Record<string, unknown>
-    if (Object.hasOwn(o, '__proto__')) delete o.__proto__
+    if (Object.hasOwn(o, '__proto__')) Reflect.deleteProperty(o, '__proto__')
     for (const k of Object.keys(o)) o[k] = stripProto(o[k])
     if (Object.getPrototypeOf(o) !== Object.prototype && Object.getPrototypeOf(o) !== null) {
       Object.setPrototypeOf(o, Object.prototype)

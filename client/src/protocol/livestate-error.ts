@@ -14,7 +14,11 @@ export class LivestateError extends Error {
   /** Seconds to wait before retrying, when the server said (Retry-After). */
   readonly retryAfter: number | undefined
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryable?: boolean; retryAfter?: number }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; retryable?: boolean; retryAfter?: number },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'LivestateError'
     this.code = code

@@ -1,0 +1,51 @@
+import { describe, expect, test } from 'vitest'
+import { LivestateError } from '../protocol/livestate-error.ts'
+import type { ResponseFrame } from '../protocol/messages.ts'
+import { RequestManager } from './request-manager.ts'
+
+describe('RequestManager', () => {
+  test('gives unique increasing ids and matches answers by id, in any order', async () => {
+    const m = new RequestManager()
+    const a = m.register(0)
+    const b = m.register(0)
+    expect(b.id).toBeGreaterThan(a.id)
+    expect(m.nextId()).toBeGreaterThan(b.id)
+    expect(m.resolve({ id: b.id, ok: true, sub: 'sb' })).toBe(true)
+    expect(m.resolve({ id: a.id, ok: true, sub: 'sa' })).toBe(true)
+    await expect(a.response).resolves.toMatchObject({ sub: 'sa' })
+    await expect(b.response).resolves.toMatchObject({ sub: 'sb' })
+    expect(m.size).toBe(0)
+  })
+
+  test('ignores an answer for an id nobody waits for', () => {
+    const m = new RequestManager()
+    expect(m.resolve({ id: 99, ok: true })).toBe(false)
+  })
+
+  test('runs onAnswer synchronously, before the promise settles', async () => {
+    const m = new RequestManager()
+    const seen: string[] = []
+    const r = m.register(0, (f: ResponseFrame) => seen.push(`sync ${f.id}`))
+    void r.response.then(() => seen.push('async'))
+    m.resolve({ id: r.id, ok: true })
+    expect(seen).toEqual([`sync ${r.id}`])
+    await r.response
+    expect(seen).toEqual([`sync ${r.id}`, 'async'])
+  })
+
+  test('times out with TIMEOUT and forgets the id', async () => {
+    const m = new RequestManager()
+    const r = m.register(20)
+    await expect(r.response).rejects.toMatchObject({ code: 'TIMEOUT' })
+    expect(m.resolve({ id: r.id, ok: true })).toBe(false)
+  })
+
+  test('rejectAll fails every pending request (a dropped socket)', async () => {
+    const m = new RequestManager()
+    const err = new LivestateError('INTERNAL', 'lost', { retryable: true })
+    const rs = [m.register(1000), m.register(1000)]
+    m.rejectAll(err)
+    for (const r of rs) await expect(r.response).rejects.toBe(err)
+    expect(m.size).toBe(0)
+  })
+})
