@@ -2,6 +2,7 @@
 // equivalent of Flink's user-code jar). In-thread TaskManagers share the JobManager's instance.
 import type { JobGraph } from '../graph/job-graph.ts'
 import type { ExecutionGraph } from '../graph/execution-graph.ts'
+import type { CompletedCheckpoint } from '../checkpoint/checkpoint-storage.ts'
 
 export interface JobArtifacts {
   jobId: string
@@ -10,6 +11,8 @@ export interface JobArtifacts {
   executionGraph: ExecutionGraph
   /** Directory that relative paths in the job (NDJSON sources and sinks) resolve against. */
   baseDir: string
+  /** The checkpoint the current attempt restores from (set by the JobMaster before each deploy). */
+  restore?: CompletedCheckpoint | undefined
 }
 
 export class JobArtifactRegistry {

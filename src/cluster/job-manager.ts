@@ -8,6 +8,8 @@ import { buildJobGraph } from '../graph/job-graph.ts'
 import type { JobArtifactRegistry } from './job-artifacts.ts'
 import { JobMaster, newJobId } from './job-master.ts'
 import type {
+  CheckpointAckMessage,
+  CheckpointDeclineMessage,
   JobManagerGateway,
   KvStateRegistrationMessage,
   KvStateUnregistrationMessage,
@@ -77,6 +79,14 @@ export class JobManager implements JobManagerGateway {
 
   updateTaskExecutionState(m: TaskExecutionStateMessage): void {
     this.jobs.get(m.jobId)?.updateTaskExecutionState(m)
+  }
+
+  acknowledgeCheckpoint(m: CheckpointAckMessage): void {
+    this.jobs.get(m.jobId)?.acknowledgeCheckpoint(m)
+  }
+
+  declineCheckpoint(m: CheckpointDeclineMessage): void {
+    this.jobs.get(m.jobId)?.declineCheckpoint(m)
   }
 
   notifyKvStateRegistered(m: KvStateRegistrationMessage): void {

@@ -1,20 +1,29 @@
 // JobMaster (Flink's, one per job on the JobManager): owns the ExecutionGraph, deploys every subtask
-// to a TaskManager slot, follows task states to the job status, and keeps the job's
-// KvStateLocationRegistry.
+// to a TaskManager slot, follows task states to the job status, restarts the job from the latest
+// completed checkpoint when a task fails (restart strategy), and keeps the job's
+// KvStateLocationRegistry and CheckpointCoordinator.
 //
-//   CREATED ─► RUNNING ─► FINISHED            (every task finished: bounded input done)
-//                 ├─────► FAILED              (a task failed; the others are cancelled)
-//                 └─────► CANCELED            (cancel())
+//   CREATED ─► RUNNING ─► FINISHED               (every task finished: bounded input, or stop)
+//                │  ▲
+//                │  └── RESTARTING ◄─┐            (a task failed and the strategy allows a restart:
+//                │          └────────┘             cancel all, wait, epoch+1, redeploy from checkpoint)
+//                ├─────► FAILED                   (no restart left, or checkpoints keep failing)
+//                └─────► CANCELED                 (cancel())
 import { randomBytes } from 'node:crypto'
+import type { RestartStrategy } from '../api/job.ts'
+import { CheckpointCoordinator, type CheckpointCoordinatorOptions } from '../checkpoint/checkpoint-coordinator.ts'
+import type { CheckpointStorage, CompletedCheckpoint } from '../checkpoint/checkpoint-storage.ts'
 import type { JobStatus } from '../query/query-gateway.ts'
 import { KvStateLocationRegistry } from '../query/kv-state-location-registry.ts'
 import type { JobArtifacts } from './job-artifacts.ts'
-import type { TaskExecutionStateMessage, TaskManagerGateway } from './messages.ts'
+import type { CheckpointAckMessage, CheckpointDeclineMessage, TaskExecutionStateMessage, TaskManagerGateway } from './messages.ts'
+import { nextRestartDelay } from './restart-strategy.ts'
 
 interface Execution {
   executionId: string
   vertexId: string
   subtaskIndex: number
+  isSource: boolean
   state: TaskExecutionStateMessage['state'] | 'DEPLOYING'
   taskManager: TaskManagerGateway
 }
@@ -23,25 +32,57 @@ export function newJobId(): string {
   return randomBytes(16).toString('hex')
 }
 
+export interface JobMasterOptions {
+  restartStrategy?: RestartStrategy
+  checkpointing?: { storage: CheckpointStorage; options: CheckpointCoordinatorOptions; highestId: number }
+  restoreFrom?: CompletedCheckpoint
+}
+
 export class JobMaster {
   status: JobStatus = 'CREATED'
   failureCause: Error | undefined
   epoch = 1
+  restarts = 0
   readonly locations: KvStateLocationRegistry
   readonly startedAt = Date.now()
-  private readonly executions = new Map<string, Execution>()
+  readonly coordinator: CheckpointCoordinator | undefined
+  private executions = new Map<string, Execution>()
   private readonly terminal: Promise<JobStatus>
   private resolveTerminal!: (s: JobStatus) => void
   private readonly statusListeners = new Set<(s: JobStatus) => void>()
+  private readonly restartStrategy: RestartStrategy
 
   constructor(
     readonly artifacts: JobArtifacts,
     private readonly taskManagers: TaskManagerGateway[],
+    private readonly options: JobMasterOptions = {},
   ) {
     this.terminal = new Promise((resolve) => {
       this.resolveTerminal = resolve
     })
     this.locations = new KvStateLocationRegistry(artifacts.jobId, plannedQueryableStates(artifacts))
+    this.restartStrategy =
+      options.restartStrategy ?? (options.checkpointing ? { type: 'exponential-backoff', maxAttempts: 10, delay: 100, maxDelay: 5_000 } : { type: 'none' })
+    if (options.checkpointing) {
+      const c = options.checkpointing
+      this.coordinator = new CheckpointCoordinator(
+        {
+          name: artifacts.jobName,
+          isRunning: () => this.status === 'RUNNING' && [...this.executions.values()].every((e) => e.state === 'RUNNING'),
+          executions: () =>
+            [...this.executions.values()].map((e) => ({
+              executionId: e.executionId,
+              isSource: e.isSource,
+              trigger: (barrier) => e.taskManager.triggerCheckpoint(e.executionId, barrier),
+            })),
+          fail: (error) => this.failJob(error),
+        },
+        c.storage,
+        c.options,
+        options.restoreFrom,
+        c.highestId,
+      )
+    }
   }
 
   get jobId(): string {
@@ -60,17 +101,34 @@ export class JobMaster {
   private setStatus(s: JobStatus): void {
     this.status = s
     for (const l of this.statusListeners) l(s)
-    if (s === 'FINISHED' || s === 'FAILED' || s === 'CANCELED') this.resolveTerminal(s)
+    if (s === 'FINISHED' || s === 'FAILED' || s === 'CANCELED') {
+      this.coordinator?.stop()
+      this.resolveTerminal(s)
+    }
   }
 
   start(): void {
+    this.artifacts.restore = this.options.restoreFrom
+    this.deploy()
+    this.coordinator?.start()
+  }
+
+  private deploy(): void {
     this.setStatus('RUNNING')
     let slot = 0
     const all: Execution[] = []
+    this.executions = new Map()
     for (const v of this.artifacts.graph.vertices) {
       for (let i = 0; i < v.parallelism; i++) {
         const tm = this.taskManagers[slot++ % this.taskManagers.length]!
-        const e: Execution = { executionId: `${v.id}-${i}-${this.epoch}`, vertexId: v.id, subtaskIndex: i, state: 'DEPLOYING', taskManager: tm }
+        const e: Execution = {
+          executionId: `${v.id}-${i}-${this.epoch}`,
+          vertexId: v.id,
+          subtaskIndex: i,
+          isSource: v.isSource,
+          state: 'DEPLOYING',
+          taskManager: tm,
+        }
         this.executions.set(e.executionId, e)
         all.push(e)
       }
@@ -91,21 +149,60 @@ export class JobMaster {
 
   updateTaskExecutionState(m: TaskExecutionStateMessage): void {
     const e = this.executions.get(m.executionId)
-    if (!e) return
+    if (!e) return // a message from an earlier attempt
     e.state = m.state
     if (m.state === 'FAILED' && this.status === 'RUNNING') {
       const err = new Error(m.error?.message ?? 'task failed')
       if (m.error?.stack) err.stack = m.error.stack
       this.failureCause = err
-      this.status = 'FAILED'
-      this.cancelExecutions()
+      const delay = nextRestartDelay(this.restartStrategy, this.restarts)
+      if (delay === undefined) this.failJob(err)
+      else this.beginRestart(delay)
     }
-    const states = [...this.executions.values()].map((x) => x.state)
-    const done = states.every((s) => s === 'FINISHED' || s === 'FAILED' || s === 'CANCELED')
-    if (!done) return
-    if (this.failureCause) this.setStatus('FAILED')
-    else if (states.some((s) => s === 'CANCELED')) this.setStatus('CANCELED')
-    else this.setStatus('FINISHED')
+    if (![...this.executions.values()].every((x) => x.state === 'FINISHED' || x.state === 'FAILED' || x.state === 'CANCELED')) return
+    switch (this.status) {
+      case 'RESTARTING':
+        this.redeploy()
+        break
+      case 'FAILED':
+        this.setStatus('FAILED')
+        break
+      case 'CANCELED':
+        this.setStatus('CANCELED')
+        break
+      case 'RUNNING':
+        this.setStatus([...this.executions.values()].some((x) => x.state === 'CANCELED') ? 'CANCELED' : 'FINISHED')
+        break
+    }
+  }
+
+  private restartDelay = 0
+
+  private beginRestart(delay: number): void {
+    this.setStatus('RESTARTING')
+    this.restartDelay = delay
+    this.coordinator?.abort('the job is restarting')
+    this.cancelExecutions()
+  }
+
+  private redeploy(): void {
+    setTimeout(() => {
+      if (this.status !== 'RESTARTING') return
+      this.restarts++
+      this.epoch++
+      this.artifacts.restore = this.coordinator?.latest ?? this.options.restoreFrom
+      this.deploy()
+    }, this.restartDelay).unref()
+  }
+
+  /** Fails the job for good: no restart. */
+  failJob(error: Error): void {
+    if (this.isTerminal()) return
+    this.failureCause ??= error
+    this.status = 'FAILED'
+    this.coordinator?.stop()
+    this.cancelExecutions()
+    if ([...this.executions.values()].every((x) => x.state !== 'RUNNING' && x.state !== 'DEPLOYING')) this.setStatus('FAILED')
   }
 
   private cancelExecutions(): void {
@@ -114,11 +211,36 @@ export class JobMaster {
     }
   }
 
+  acknowledgeCheckpoint(m: CheckpointAckMessage): void {
+    if (this.executions.has(m.executionId)) this.coordinator?.acknowledge(m.executionId, m.checkpointId, m.snapshot)
+  }
+
+  declineCheckpoint(m: CheckpointDeclineMessage): void {
+    if (this.executions.has(m.executionId)) this.coordinator?.decline(m.checkpointId, m.reason)
+  }
+
+  /** Stop with a final checkpoint: sources stop after its barrier, the job then finishes. */
+  async stopWithCheckpoint(): Promise<CompletedCheckpoint | undefined> {
+    if (!this.coordinator || this.status !== 'RUNNING') {
+      await this.cancel()
+      return undefined
+    }
+    try {
+      const c = await this.coordinator.trigger({ stopAfter: true })
+      await this.terminal
+      return c
+    } catch {
+      await this.cancel()
+      return undefined
+    }
+  }
+
   cancel(): Promise<JobStatus> {
-    if (this.status === 'RUNNING' || this.status === 'CREATED') {
+    if (this.status === 'RUNNING' || this.status === 'CREATED' || this.status === 'RESTARTING') {
       this.status = 'CANCELED'
+      this.coordinator?.stop()
       this.cancelExecutions()
-      if (this.executions.size === 0) this.setStatus('CANCELED')
+      if ([...this.executions.values()].every((x) => x.state !== 'RUNNING' && x.state !== 'DEPLOYING')) this.setStatus('CANCELED')
     }
     return this.terminal
   }

@@ -1,6 +1,9 @@
 // Messages between JobManager and TaskManagers (Flink's TaskExecutorGateway / JobMasterGateway), as
 // plain serialisable values so that worker-thread and TCP transports can carry them unchanged. User
 // code never travels: a TaskManager resolves the job's graph from its JobArtifacts by job id.
+import type { TaskSnapshot } from '../checkpoint/manifest.ts'
+import type { CheckpointBarrier } from '../runtime/stream-element.ts'
+
 
 export interface TaskDeploymentDescriptor {
   jobId: string
@@ -44,9 +47,25 @@ export interface KvStateUnregistrationMessage {
   kvStateId: string
 }
 
+export interface CheckpointAckMessage {
+  jobId: string
+  executionId: string
+  checkpointId: number
+  snapshot: TaskSnapshot
+}
+
+export interface CheckpointDeclineMessage {
+  jobId: string
+  executionId: string
+  checkpointId: number
+  reason: string
+}
+
 /** What a TaskManager can ask of the JobManager. */
 export interface JobManagerGateway {
   updateTaskExecutionState(message: TaskExecutionStateMessage): void
+  acknowledgeCheckpoint(message: CheckpointAckMessage): void
+  declineCheckpoint(message: CheckpointDeclineMessage): void
   notifyKvStateRegistered(message: KvStateRegistrationMessage): void
   notifyKvStateUnregistered(message: KvStateUnregistrationMessage): void
 }
@@ -56,4 +75,6 @@ export interface TaskManagerGateway {
   readonly id: string
   submitTask(tdd: TaskDeploymentDescriptor): void
   cancelTask(executionId: string): void
+  /** Injects a checkpoint barrier at a source task. */
+  triggerCheckpoint(executionId: string, barrier: CheckpointBarrier): void
 }

@@ -20,6 +20,10 @@ import type { JobArtifactRegistry } from './job-artifacts.ts'
 import type { LocalShuffleEnvironment } from './local-shuffle.ts'
 import type { JobManagerGateway, TaskDeploymentDescriptor, TaskManagerGateway } from './messages.ts'
 import { createSourceReader } from './source-readers.ts'
+import { isKeyedOperator } from '../api/transformation.ts'
+import { type RestoredKeyedState, restoreKeyedState } from '../checkpoint/keyed-restore.ts'
+import { restoreSourcePosition } from '../checkpoint/source-restore.ts'
+import type { CheckpointBarrier } from '../runtime/stream-element.ts'
 
 export interface TaskManagerOptions {
   id: string
@@ -124,10 +128,16 @@ export class TaskManager implements TaskManagerGateway {
             ingestLog: () => this.options.ingestLog(tdd.jobId, (head.operator as { name: string }).name),
           })
         : undefined
+    const jm = this.options.jobManager
     const task: Task = new Task({
       taskName: ev.taskName,
-      ...(reader ? { reader } : { gate: new InputGate(inputs) }),
+      ...(reader ? { reader, sourceName: (head.operator as { name: string }).name } : { gate: new InputGate(inputs) }),
       writers,
+      identity: { vertexId: vertex.id, subtaskIndex: me, parallelism: vertex.parallelism },
+      checkpoints: {
+        acknowledge: (checkpointId, snapshot) => jm.acknowledgeCheckpoint({ jobId: tdd.jobId, executionId: tdd.executionId, checkpointId, snapshot }),
+        decline: (checkpointId, reason) => jm.declineCheckpoint({ jobId: tdd.jobId, executionId: tdd.executionId, checkpointId, reason }),
+      },
       onStateChange: (state, error) => {
         if (state === 'FINISHED' || state === 'FAILED' || state === 'CANCELED') {
           kvStates.unregisterAll()
@@ -145,6 +155,7 @@ export class TaskManager implements TaskManagerGateway {
       },
     })
     const tables = this.options.stateTables(tdd.jobId)
+    const restored = new Map<number, RestoredKeyedState>()
     const contextFor = (t: Transformation, output: Output): OperatorContext => ({
       jobName: tdd.jobName,
       taskName: ev.taskName,
@@ -159,6 +170,7 @@ export class TaskManager implements TaskManagerGateway {
       mailbox: (action) => task.mailbox.put(action),
       track: task.track,
       sinkFiles: this.options.sinkFiles,
+      restored: restored.get(t.id),
       createKeyedStateBackend: () =>
         new KeyedStateBackend({
           operatorUid: operatorUid(t),
@@ -166,6 +178,7 @@ export class TaskManager implements TaskManagerGateway {
           keyGroupRange: ev.keyGroupRange,
           maxParallelism: vertex.maxParallelism,
           tables,
+          ...(restored.get(t.id) ? { restoredTables: restored.get(t.id)!.tables } : {}),
         }),
       registerQueryableState: (handle) => {
         kvStates.register({
@@ -181,9 +194,36 @@ export class TaskManager implements TaskManagerGateway {
         })
       },
     })
-    task.chain = new OperatorChain(a.graph, vertex, writersByOperator, contextFor, task.track)
     this.tasks.set(tdd.executionId, { task, tdd, kvStates })
-    void task.run()
+    void (async () => {
+      // Restore before any operator opens, so queryable states register only once they are whole.
+      if (a.restore) {
+        for (const t of vertex.operators) {
+          if (!isKeyedOperator(t)) continue
+          const r = await restoreKeyedState(a.restore, operatorUid(t), t.name, ev.keyGroupRange, vertex.maxParallelism, tables)
+          if (r) restored.set(t.id, r)
+        }
+        if (reader) restoreSourcePosition(a.restore, (head.operator as { name: string }).name, me, vertex.parallelism, reader)
+      }
+      task.chain = new OperatorChain(a.graph, vertex, writersByOperator, contextFor, task.track)
+      await task.run()
+    })().catch((e: Error) => {
+      this.tasks.delete(tdd.executionId)
+      this.options.jobManager.updateTaskExecutionState({
+        jobId: tdd.jobId,
+        executionId: tdd.executionId,
+        vertexId: tdd.vertexId,
+        subtaskIndex: me,
+        state: 'FAILED',
+        error: { message: `restoring ${ev.taskName} failed: ${e.message}`, ...(e.stack ? { stack: e.stack } : {}) },
+      })
+    })
+  }
+
+  triggerCheckpoint(executionId: string, barrier: CheckpointBarrier): void {
+    const t = this.tasks.get(executionId)
+    if (!t) return
+    t.task.triggerCheckpoint(barrier)
   }
 
   cancelTask(executionId: string): void {

@@ -11,9 +11,18 @@ export interface RecordBatch {
 export type ChannelMessage =
   | RecordBatch
   | { kind: 'watermark'; timestamp: number }
-  | { kind: 'barrier'; checkpointId: number }
+  | { kind: 'barrier'; barrier: CheckpointBarrier }
   | { kind: 'end' }
 
 /** Flink's Watermark.MAX_WATERMARK: emitted when a bounded input ends, fires every event-time timer. */
 export const MAX_WATERMARK = Number.POSITIVE_INFINITY
 export const MIN_WATERMARK = Number.NEGATIVE_INFINITY
+
+/** Flink's CheckpointBarrier, with where the checkpoint's files go. */
+export interface CheckpointBarrier {
+  checkpointId: number
+  /** Directory of this checkpoint (or savepoint). */
+  dir: string
+  /** Stop-with-savepoint: sources stop right after emitting this barrier. */
+  stopAfter?: boolean
+}

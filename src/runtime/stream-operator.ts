@@ -7,6 +7,8 @@ import type { KeyGroupRange } from '../keys/key-group-range.ts'
 import type { KeyedStateBackend } from '../state/keyed-state-backend.ts'
 import type { AbstractKeyedState } from '../state/kinds/abstract-keyed-state.ts'
 import type { QueryableKind } from '../api/data-stream.ts'
+import type { KeyedSnapshotWriter } from '../checkpoint/keyed-snapshot.ts'
+import type { RestoredKeyedState } from '../checkpoint/keyed-restore.ts'
 import type { Output, TrackPromise } from './output.ts'
 import type { TaskMetrics } from './task-metrics.ts'
 
@@ -20,6 +22,11 @@ export interface StreamOperator {
   close(): void | Promise<void>
   /** Keyed operators expose their backend for snapshots and queries. */
   readonly keyedStateBackend?: KeyedStateBackend
+  /**
+   * Synchronous phase of a checkpoint (called between records, with no user Promise pending);
+   * the returned writer runs the asynchronous phase.
+   */
+  snapshotState?(): KeyedSnapshotWriter | undefined
 }
 
 /** A queryable state as the operator registers it with the TaskManager's KvStateRegistry. */
@@ -48,6 +55,8 @@ export interface OperatorContext {
   readonly track: TrackPromise
   createKeyedStateBackend(): KeyedStateBackend
   registerQueryableState(handle: QueryableStateHandle): void
+  /** Keyed state and timers restored from a checkpoint for this operator, if any. */
+  readonly restored: RestoredKeyedState | undefined
   /** Shared per-path NDJSON writers so parallel sink subtasks append whole lines to one file. */
   readonly sinkFiles: SinkFileRegistry
 }

@@ -13,7 +13,8 @@ import { Mailbox } from './mailbox.ts'
 import type { OperatorChain } from './operator-chain.ts'
 import type { RecordWriter } from './record-writer.ts'
 import type { SourceReader } from './sources/source-reader.ts'
-import { MAX_WATERMARK } from './stream-element.ts'
+import { type CheckpointBarrier, MAX_WATERMARK } from './stream-element.ts'
+import { BarrierAligner, type CheckpointResponder, performCheckpoint, type TaskIdentity } from './task-checkpointing.ts'
 import { TaskMetrics } from './task-metrics.ts'
 
 export type ExecutionState = 'CREATED' | 'RUNNING' | 'FINISHED' | 'CANCELED' | 'FAILED'
@@ -28,6 +29,10 @@ export interface TaskOptions {
   gate?: InputGate
   writers: RecordWriter[]
   onStateChange: (state: ExecutionState, error?: Error) => void
+  identity: TaskIdentity
+  /** Name of the source this task reads, for its checkpointed position. */
+  sourceName?: string
+  checkpoints: CheckpointResponder
 }
 
 export class Task {
@@ -36,6 +41,8 @@ export class Task {
   state: ExecutionState = 'CREATED'
   chain!: OperatorChain
   private cancelled = false
+  /** Stop-with-savepoint: the source stops after the barrier it just emitted. */
+  private stopRequested = false
   private pending: Promise<unknown>[] = []
   private channelWatermarks: number[] = []
   private ended: boolean[] = []
@@ -67,6 +74,22 @@ export class Task {
   private setState(state: ExecutionState, error?: Error): void {
     this.state = state
     this.options.onStateChange(state, error)
+  }
+
+  /** Source tasks: starts checkpoint `barrier` between two source steps. */
+  triggerCheckpoint(barrier: CheckpointBarrier): void {
+    const reader = this.options.reader
+    if (!reader) throw new Error(`${this.options.taskName} is not a source task: barriers reach it through its inputs`)
+    this.mailbox.put(async () => {
+      if (this.state !== 'RUNNING' || this.stopRequested) {
+        this.options.checkpoints.decline(barrier.checkpointId, `${this.options.taskName} is ${this.state}`)
+        return
+      }
+      await this.drainPending()
+      const source = { name: this.options.sourceName ?? this.options.taskName, position: reader.position() }
+      performCheckpoint(barrier, this.chain, this.options.writers, this.options.identity, source, this.options.checkpoints)
+      if (barrier.stopAfter) this.stopRequested = true
+    })
   }
 
   cancel(): void {
@@ -124,6 +147,10 @@ export class Task {
       for (;;) {
         if (this.cancelled) return false
         if (!this.mailbox.isEmpty) await this.mailbox.drain()
+        if (this.stopRequested) {
+          await this.flushOutputs()
+          return true
+        }
         let status = reader.poll(SOURCE_STEP, emit)
         if (typeof status !== 'string') status = await status
         if (this.pending.length > 0) await this.drainPending()
@@ -137,9 +164,11 @@ export class Task {
           lastYield = Date.now()
         }
       }
-      const r = head.processWatermark(MAX_WATERMARK)
-      if (r !== undefined) await r
-      await this.drainPending()
+      if (!this.stopRequested) {
+        const r = head.processWatermark(MAX_WATERMARK)
+        if (r !== undefined) await r
+        await this.drainPending()
+      }
       return true
     } finally {
       await reader.close()
@@ -152,6 +181,12 @@ export class Task {
     let currentWatermark = Number.NEGATIVE_INFINITY
     let open = gate.channels.length
     let lastYield = Date.now()
+    const aligner = new BarrierAligner(gate, this.ended)
+    const checkpoint = async (barrier: CheckpointBarrier | undefined) => {
+      if (!barrier) return
+      await this.drainPending()
+      performCheckpoint(barrier, this.chain, this.options.writers, this.options.identity, undefined, this.options.checkpoints)
+    }
     while (open > 0) {
       if (this.cancelled) return false
       if (!this.mailbox.isEmpty) await this.mailbox.drain()
@@ -191,8 +226,10 @@ export class Task {
         case 'end':
           this.ended[channel.index] = true
           open--
+          await checkpoint(aligner.onEnd())
           break
         case 'barrier':
+          await checkpoint(aligner.onBarrier(channel.index, message.barrier))
           break
       }
       if (Date.now() - lastYield >= YIELD_EVERY_MS) {

@@ -146,10 +146,11 @@ export class InternalTimerService {
     await this.fire(this.eventTimers, watermark, this.onEventTime)
   }
 
-  private async fire(queue: TimerQueue, upTo: number, callback: TimerCallback): Promise<void> {
+  private async fire(queue: TimerQueue, upTo: number, callback: TimerCallback, isDue: (t: InternalTimer) => boolean = () => true): Promise<void> {
     for (let t = queue.peek(); t !== undefined && t.timestamp <= upTo; t = queue.peek()) {
       queue.pop()
       queue.delete(t)
+      if (!isDue(t)) continue
       this.backend.setCurrentKeyContext(t.key, t.keyPrefix)
       this.backend.setCurrentNamespace(t.namespace)
       const r = callback(t)
@@ -177,9 +178,14 @@ export class InternalTimerService {
     this.schedule()
   }
 
-  /** End of input: fire the processing-time timers still pending, so bounded jobs emit every window. */
+  /**
+   * End of input: fire the processing-time timers pending now, once, so bounded jobs emit every
+   * window. Timers registered by these firings are dropped: a function that re-registers a timer from
+   * onTimer (a periodic timer) would otherwise keep the task from ever finishing.
+   */
   async fireAllProcessingTimers(): Promise<void> {
-    await this.fire(this.processingTimers, Number.POSITIVE_INFINITY, this.onProcessingTime)
+    const pending = new Set(this.processingTimers.all())
+    await this.fire(this.processingTimers, Number.POSITIVE_INFINITY, this.onProcessingTime, (t) => pending.has(t))
   }
 
   get numEventTimers(): number {

@@ -19,6 +19,8 @@ export interface KeyedStateBackendOptions {
   keyGroupRange: KeyGroupRange
   maxParallelism: number
   tables: StateTableFactory
+  /** Tables already filled from a checkpoint, by state name. */
+  restoredTables?: Map<string, StateTable>
   now?: () => number
 }
 
@@ -40,7 +42,14 @@ export class KeyedStateBackend implements KeyContext {
   /** The type of the first key seen (queries parse path keys as this type). */
   observedKeyType: 'string' | 'number' | 'bigint' | 'boolean' | 'composite' | undefined
 
-  constructor(readonly options: KeyedStateBackendOptions) {}
+  constructor(readonly options: KeyedStateBackendOptions) {
+    for (const [name, table] of options.restoredTables ?? []) this.tables.set(name, table)
+  }
+
+  /** Every state with a table here, including restored ones not accessed yet (snapshots keep them). */
+  tableNames(): string[] {
+    return [...this.tables.keys()]
+  }
 
   get keyGroupRange(): KeyGroupRange {
     return this.options.keyGroupRange
@@ -101,7 +110,9 @@ export class KeyedStateBackend implements KeyContext {
       }
       return existing as S
     }
-    const table = this.options.tables.create(this.options.operatorUid, descriptor.name, this.options.keyGroupRange.toJSON())
+    const table =
+      this.options.restoredTables?.get(descriptor.name) ??
+      this.options.tables.create(this.options.operatorUid, descriptor.name, this.options.keyGroupRange.toJSON())
     this.tables.set(descriptor.name, table)
     const ttl = descriptor.ttl ? new TtlPolicy(descriptor.ttl, this.options.now) : undefined
     const Kind = KINDS[descriptor.kind] as unknown as new (...args: ConstructorParameters<typeof InternalValueState>) => S

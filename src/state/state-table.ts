@@ -20,7 +20,15 @@ export interface StateTable {
    * order of the primary key, starting after `after` when given.
    */
   primaryKeys(kgStart: number, kgEnd: number, after?: string): AsyncIterable<string>
-  /** Number of primary keys held (approximate for disk tables). */
+  /**
+   * Synchronous phase of a snapshot: fixes a consistent view of the key groups [kgStart, kgEnd].
+   * Its entries are read afterwards, asynchronously, while processing continues: stored key bytes
+   * ([kg][key][ns][secondary]) and msgpack value bytes, in byte order of the key.
+   */
+  snapshot(kgStart: number, kgEnd: number): TableSnapshot
+  /** Loads snapshot entries (as produced by `snapshot`) into this empty table. */
+  restore(entries: AsyncIterable<[Uint8Array, Uint8Array]> | Iterable<[Uint8Array, Uint8Array]>): Promise<void>
+  /** Number of primary keys held (-1 when unknown without a scan). */
   size(): number
   /** Writes dirty entries down (no-op on heap). */
   flush(): Promise<void>
@@ -29,4 +37,9 @@ export interface StateTable {
 
 export interface StateTableFactory {
   create(operatorUid: string, stateName: string, keyGroups: { start: number; end: number }): StateTable
+}
+
+export interface TableSnapshot {
+  entries(): AsyncIterable<[Uint8Array, Uint8Array]>
+  release(): Promise<void>
 }

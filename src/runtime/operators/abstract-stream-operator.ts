@@ -3,6 +3,7 @@
 // code: while one element's Promise is pending, later elements and watermarks queue behind it, so the
 // current key never changes under running user code.
 import type { KeySelector } from '../../api/functions.ts'
+import { type KeyedSnapshotWriter, snapshotKeyedBackend } from '../../checkpoint/keyed-snapshot.ts'
 import type { KeyedStateBackend } from '../../state/keyed-state-backend.ts'
 import { VOID_NAMESPACE } from '../../state/namespace.ts'
 import type { OperatorContext, StreamOperator } from '../stream-operator.ts'
@@ -40,7 +41,12 @@ export abstract class AbstractKeyedOperator extends AbstractStreamOperator {
       (t) => this.onProcessingTime(t),
       (action) => this.ctx.mailbox(() => this.serial(action)),
     )
+    if (this.ctx.restored) this.timers.restoreTimers(this.ctx.restored.timers)
     return this.openKeyed()
+  }
+
+  snapshotState(): KeyedSnapshotWriter {
+    return snapshotKeyedBackend(this.keyedStateBackend, this.timers.snapshotTimers(), this.ctx.subtaskIndex)
   }
 
   protected openKeyed(): void | Promise<void> {}

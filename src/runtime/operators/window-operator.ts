@@ -16,6 +16,11 @@ import { AbstractKeyedOperator } from './abstract-stream-operator.ts'
 
 type WindowSpec = Extract<OperatorSpec, { kind: 'window' }>
 
+/** Flink's TimeWindow.intersects: windows that overlap or touch belong to one session. */
+function intersects(a: TimeWindow, b: TimeWindow): boolean {
+  return a.start <= b.end && a.end >= b.start
+}
+
 /** Adapts aggregate and reduce window functions to one accumulator interface. */
 interface WindowContents {
   state: AbstractKeyedState
@@ -143,7 +148,12 @@ export class WindowOperator extends AbstractKeyedOperator {
     if (!accepted) this.ctx.metrics.lateRecordsDropped++
   }
 
-  /** Adds a proto session window to the key's window set, merging overlaps; returns the covering window. */
+  /**
+   * Adds a proto session window to the key's window set, merging the windows it intersects or touches
+   * (Flink's TimeWindow.intersects: start <= other.end && end >= other.start); returns the covering
+   * window. A late covering window leaves the set unchanged (Flink's MergingWindowSet.retireWindow):
+   * otherwise the dropped element's window would linger without a cleanup timer and widen later sessions.
+   */
   private mergeSession(proto: TimeWindow): TimeWindow {
     const b = this.keyedStateBackend
     b.setCurrentNamespace(VOID_NAMESPACE)
@@ -152,7 +162,7 @@ export class WindowOperator extends AbstractKeyedOperator {
     const overlapping: TimeWindow[] = []
     const rest: TimeWindow[] = []
     for (const w of current) {
-      if (w.start < merged.end && merged.start < w.end) overlapping.push(w)
+      if (intersects(w, merged)) overlapping.push(w)
       else rest.push(w)
     }
     for (const w of overlapping) merged = { start: Math.min(merged.start, w.start), end: Math.max(merged.end, w.end) }
@@ -161,7 +171,7 @@ export class WindowOperator extends AbstractKeyedOperator {
       changed = false
       for (let i = rest.length - 1; i >= 0; i--) {
         const w = rest[i]!
-        if (w.start < merged.end && merged.start < w.end) {
+        if (intersects(w, merged)) {
           overlapping.push(w)
           rest.splice(i, 1)
           merged = { start: Math.min(merged.start, w.start), end: Math.max(merged.end, w.end) }
@@ -169,6 +179,7 @@ export class WindowOperator extends AbstractKeyedOperator {
         }
       }
     }
+    if (this.isLate(merged)) return merged
     const sources = overlapping.filter((w) => w.start !== merged.start || w.end !== merged.end)
     if (sources.length > 0) {
       const target = windowNamespace(merged)

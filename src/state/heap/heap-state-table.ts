@@ -1,6 +1,8 @@
 // HeapStateTable: state entries as objects in JS Maps (Flink's HeapKeyedStateBackend StateTable).
 // Secondary entries (MapState, ListState) live in a nested Map per primary key.
-import type { StateTable } from '../state-table.ts'
+import { decodeMsgpack, encodeMsgpack } from '@livestate/client'
+import { primaryLength } from '../stored-key-layout.ts'
+import type { StateTable, TableSnapshot } from '../state-table.ts'
 import { keyGroupChars, keyGroupOfPrimary } from '../namespace.ts'
 
 export class HeapStateTable implements StateTable {
@@ -77,6 +79,38 @@ export class HeapStateTable implements StateTable {
       const k = keys[i]!
       if (keyGroupOfPrimary(k) > kgEnd) return
       if (this.values.has(k) || this.groups.has(k)) yield k
+    }
+  }
+
+  snapshot(kgStart: number, kgEnd: number): TableSnapshot {
+    // Copy the references now (the pause is a walk over the maps, no encoding); encode later.
+    const copied: [string, unknown][] = []
+    for (const [k, v] of this.values) {
+      const kg = keyGroupOfPrimary(k)
+      if (kg >= kgStart && kg <= kgEnd) copied.push([k, v])
+    }
+    for (const [p, g] of this.groups) {
+      const kg = keyGroupOfPrimary(p)
+      if (kg < kgStart || kg > kgEnd) continue
+      for (const [s2, v] of g) copied.push([p + s2, v])
+    }
+    return {
+      async *entries() {
+        copied.sort((a, b) => compareBinary(a[0], b[0]))
+        for (const [k, v] of copied) yield [Buffer.from(k, 'latin1'), encodeMsgpack(v)]
+      },
+      async release() {
+        copied.length = 0
+      },
+    }
+  }
+
+  async restore(entries: AsyncIterable<[Uint8Array, Uint8Array]> | Iterable<[Uint8Array, Uint8Array]>): Promise<void> {
+    for await (const [key, value] of entries) {
+      const chars = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
+      const pl = primaryLength(key)
+      if (pl === key.length) this.put(chars, decodeMsgpack(value))
+      else this.putEntry(chars.slice(0, pl), chars.slice(pl), decodeMsgpack(value))
     }
   }
 

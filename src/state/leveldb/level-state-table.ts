@@ -7,9 +7,10 @@
 import { decodeMsgpack, encodeMsgpack } from '@livestate/client'
 import type { BatchOp, OrderedStore } from '../../../storage/ordered-store.ts'
 import { prefixUpperBound } from '../../../storage/bytes.ts'
-import { decodeKey } from '../../keys/key-codec.ts'
+import { primaryLength } from '../stored-key-layout.ts'
 import { keyGroupChars } from '../namespace.ts'
-import type { StateTable } from '../state-table.ts'
+import type { StateTable, TableSnapshot } from '../state-table.ts'
+import { mergeOverlay } from './overlay-merge.ts'
 import type { CacheOwner, ObjectCache } from './object-cache.ts'
 
 const FLUSH_AT_OPS = 2_000
@@ -23,11 +24,6 @@ function chars(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')
 }
 
-/** Length of the primary key at the start of a stored key: [kg:2][canonical key][ns: len-prefixed]. */
-export function primaryLength(stored: Uint8Array): number {
-  const { end } = decodeKey(stored, 2)
-  return end + 1 + stored[end]!
-}
 
 export interface LevelStateTableStats {
   flushes: number
@@ -167,6 +163,42 @@ export class LevelStateTable implements StateTable, CacheOwner {
       const key = chars(k)
       if (this.read(key) !== undefined) yield key
     }
+  }
+
+  /**
+   * Sync phase: pins a LevelDB snapshot and copies what is not on disk yet — dirty cache entries,
+   * the pending batch and batches in flight — as an overlay (encoded now; bounded by the cache).
+   */
+  snapshot(kgStart: number, kgEnd: number): TableSnapshot {
+    const overlay = new Map<string, Uint8Array | null>()
+    for (const batch of this.inflight) for (const [k, v] of batch) overlay.set(k, v)
+    for (const [k, v] of this.pending) overlay.set(k, v)
+    for (const key of this.dirty) {
+      const e = this.cache.get(this.tag + key)
+      if (e !== undefined && e.dirty) overlay.set(key, e.value === undefined ? null : encodeMsgpack(e.value))
+    }
+    const lower = keyGroupChars(kgStart)
+    const upperChars = kgEnd >= 0xffff ? undefined : keyGroupChars(kgEnd + 1)
+    const inRange = [...overlay].filter(([k]) => k >= lower && (upperChars === undefined || k < upperChars))
+    inRange.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    const snap = this.store.snapshot()
+    const range = { gte: bytes(lower), ...(upperChars === undefined ? {} : { lt: bytes(upperChars) }) }
+    return {
+      entries: () => mergeOverlay(snap.iterator(range), inRange, bytes),
+      release: () => snap.close(),
+    }
+  }
+
+  async restore(entries: AsyncIterable<[Uint8Array, Uint8Array]> | Iterable<[Uint8Array, Uint8Array]>): Promise<void> {
+    let ops: BatchOp[] = []
+    for await (const [key, value] of entries) {
+      ops.push({ type: 'put', key, value })
+      if (ops.length >= 10_000) {
+        await this.store.batch(ops)
+        ops = []
+      }
+    }
+    if (ops.length > 0) await this.store.batch(ops)
   }
 
   size(): number {

@@ -1,0 +1,161 @@
+// CheckpointCoordinator (Flink's, on the JobMaster): triggers checkpoints periodically (one at a
+// time) by injecting barriers at every source, collects one ack per task, and completes the
+// checkpoint by writing its manifest. A checkpoint that times out or is declined is aborted; more
+// than `tolerableFailures` failures in a row fail the job loudly.
+//
+//   trigger ─► PENDING ──all acks──► write manifest ─► COMPLETED (listeners, retention)
+//                 └──decline/timeout/restart──► ABORTED (files removed)
+import type { CheckpointBarrier } from '../runtime/stream-element.ts'
+import { type CheckpointStorage, type CompletedCheckpoint } from './checkpoint-storage.ts'
+import { buildManifest, type TaskSnapshot } from './manifest.ts'
+
+export interface CheckpointCoordinatorOptions {
+  /** ms between checkpoints; 0 disables periodic checkpoints (savepoints still work). */
+  interval: number
+  timeout: number
+  tolerableFailures: number
+  retain: number
+}
+
+export const DEFAULT_CHECKPOINT_OPTIONS: CheckpointCoordinatorOptions = { interval: 5_000, timeout: 60_000, tolerableFailures: 3, retain: 3 }
+
+/** What the coordinator needs from its job. */
+export interface CheckpointedJob {
+  readonly name: string
+  isRunning(): boolean
+  /** Every current execution id, and the source ones with how to reach them. */
+  executions(): { executionId: string; isSource: boolean; trigger(barrier: CheckpointBarrier): void }[]
+  fail(error: Error): void
+}
+
+interface Pending {
+  checkpointId: number
+  dir: string
+  savepoint: boolean
+  expected: Set<string>
+  acks: TaskSnapshot[]
+  timer: NodeJS.Timeout
+  resolve: (c: CompletedCheckpoint) => void
+  reject: (e: Error) => void
+}
+
+export class CheckpointCoordinator {
+  latest: CompletedCheckpoint | undefined
+  completedCount = 0
+  failedCount = 0
+  latestAt: Date | undefined
+  private consecutiveFailures = 0
+  private nextId = 1
+  private pending: Pending | undefined
+  private periodic: NodeJS.Timeout | undefined
+  private readonly listeners = new Set<(c: CompletedCheckpoint) => void>()
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    private readonly job: CheckpointedJob,
+    private readonly storage: CheckpointStorage,
+    private readonly options: CheckpointCoordinatorOptions,
+    restoredFrom: CompletedCheckpoint | undefined,
+    highestId: number,
+  ) {
+    this.latest = restoredFrom
+    this.nextId = Math.max(highestId, restoredFrom?.checkpointId ?? 0) + 1
+  }
+
+  onCompleted(listener: (c: CompletedCheckpoint) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  start(): void {
+    if (this.options.interval <= 0 || this.periodic) return
+    this.periodic = setInterval(() => {
+      if (this.pending || !this.job.isRunning()) return
+      this.trigger().catch(() => {})
+    }, this.options.interval)
+    this.periodic.unref()
+  }
+
+  stop(): void {
+    if (this.periodic) clearInterval(this.periodic)
+    this.periodic = undefined
+    this.abort('the job stopped')
+  }
+
+  /** Triggers a checkpoint (or savepoint) after any pending one; resolves when it is complete. */
+  trigger(options: { savepoint?: boolean; stopAfter?: boolean } = {}): Promise<CompletedCheckpoint> {
+    const run = this.queue.then(() => this.triggerNow(options))
+    this.queue = run.catch(() => {})
+    return run
+  }
+
+  private async triggerNow(options: { savepoint?: boolean; stopAfter?: boolean }): Promise<CompletedCheckpoint> {
+    if (!this.job.isRunning()) throw new Error(`job '${this.job.name}' is not running`)
+    const executions = this.job.executions()
+    const checkpointId = this.nextId++
+    const savepoint = options.savepoint ?? false
+    const dir = await this.storage.prepare(checkpointId, savepoint)
+    return new Promise<CompletedCheckpoint>((resolve, reject) => {
+      const timer = setTimeout(() => this.fail(checkpointId, `checkpoint ${checkpointId} timed out after ${this.options.timeout} ms`), this.options.timeout)
+      timer.unref()
+      this.pending = { checkpointId, dir, savepoint, expected: new Set(executions.map((e) => e.executionId)), acks: [], timer, resolve, reject }
+      const barrier: CheckpointBarrier = { checkpointId, dir, ...(options.stopAfter ? { stopAfter: true } : {}) }
+      for (const e of executions) if (e.isSource) e.trigger(barrier)
+    })
+  }
+
+  acknowledge(executionId: string, checkpointId: number, snapshot: TaskSnapshot): void {
+    const p = this.pending
+    if (!p || p.checkpointId !== checkpointId || !p.expected.delete(executionId)) return
+    p.acks.push(snapshot)
+    if (p.expected.size === 0) void this.complete(p)
+  }
+
+  decline(checkpointId: number, reason: string): void {
+    if (this.pending?.checkpointId === checkpointId) this.fail(checkpointId, `checkpoint ${checkpointId} declined: ${reason}`)
+  }
+
+  private async complete(p: Pending): Promise<void> {
+    clearTimeout(p.timer)
+    try {
+      const manifest = buildManifest(this.job.name, p.checkpointId, p.savepoint, p.acks)
+      await this.storage.complete(p.dir, manifest)
+      const completed: CompletedCheckpoint = { checkpointId: p.checkpointId, dir: p.dir, manifest }
+      this.pending = undefined
+      this.consecutiveFailures = 0
+      if (!p.savepoint) {
+        this.latest = completed
+        this.completedCount++
+        this.latestAt = new Date()
+        await this.storage.retain(this.options.retain, p.checkpointId)
+      }
+      for (const l of this.listeners) l(completed)
+      p.resolve(completed)
+    } catch (e) {
+      this.fail(p.checkpointId, `completing checkpoint ${p.checkpointId} failed: ${(e as Error).message}`)
+    }
+  }
+
+  private fail(checkpointId: number, reason: string): void {
+    const p = this.pending
+    if (!p || p.checkpointId !== checkpointId) return
+    clearTimeout(p.timer)
+    this.pending = undefined
+    this.failedCount++
+    void this.storage.abort(p.dir)
+    p.reject(new Error(reason))
+    if (++this.consecutiveFailures > this.options.tolerableFailures && this.job.isRunning()) {
+      this.job.fail(new Error(`${this.consecutiveFailures} checkpoints failed in a row (tolerable: ${this.options.tolerableFailures}); last: ${reason}`))
+    }
+  }
+
+  /** Abandons the pending checkpoint without counting it as a failure (restart, cancel). */
+  abort(reason: string): void {
+    const p = this.pending
+    if (!p) return
+    clearTimeout(p.timer)
+    this.pending = undefined
+    void this.storage.abort(p.dir)
+    p.reject(new Error(`checkpoint ${p.checkpointId} aborted: ${reason}`))
+  }
+}

@@ -1,0 +1,123 @@
+// Snapshot files of keyed state: framed records [u32 keyLen][key][u32 valLen][value], sorted by
+// stored key so each key group is one contiguous segment; the index (kg → offset, length) and the
+// sha256 of the file go into the checkpoint manifest. Written then fsynced before any ack.
+import { createHash } from 'node:crypto'
+import { type FileHandle, open } from 'node:fs/promises'
+
+export interface StateFileHandle {
+  /** Path relative to the checkpoint directory. */
+  file: string
+  size: number
+  sha256: string
+  entries: number
+  /** [keyGroup, offset, length] per key group present, ascending. */
+  index: [number, number, number][]
+}
+
+const FLUSH_BYTES = 1 << 20
+
+export async function writeStateFile(
+  path: string,
+  relative: string,
+  entries: AsyncIterable<[Uint8Array, Uint8Array]>,
+  beforeFsync?: () => void,
+): Promise<StateFileHandle> {
+  const fh = await open(path, 'w')
+  try {
+    const hash = createHash('sha256')
+    const index: [number, number, number][] = []
+    let chunks: Buffer[] = []
+    let chunkBytes = 0
+    let offset = 0
+    let count = 0
+    let kg = -1
+    let kgStart = 0
+    const write = async () => {
+      if (chunkBytes === 0) return
+      const buf = Buffer.concat(chunks, chunkBytes)
+      hash.update(buf)
+      await fh.write(buf)
+      chunks = []
+      chunkBytes = 0
+    }
+    for await (const [key, value] of entries) {
+      const g = (key[0]! << 8) | key[1]!
+      if (g !== kg) {
+        if (kg >= 0) index.push([kg, kgStart, offset - kgStart])
+        kg = g
+        kgStart = offset
+      }
+      const head = Buffer.allocUnsafe(4)
+      head.writeUInt32BE(key.length)
+      const mid = Buffer.allocUnsafe(4)
+      mid.writeUInt32BE(value.length)
+      chunks.push(head, Buffer.from(key.buffer, key.byteOffset, key.byteLength), mid, Buffer.from(value.buffer, value.byteOffset, value.byteLength))
+      const n = 8 + key.length + value.length
+      chunkBytes += n
+      offset += n
+      count++
+      if (chunkBytes >= FLUSH_BYTES) await write()
+    }
+    if (kg >= 0) index.push([kg, kgStart, offset - kgStart])
+    await write()
+    beforeFsync?.()
+    await fh.sync()
+    return { file: relative, size: offset, sha256: hash.digest('hex'), entries: count, index }
+  } finally {
+    await fh.close()
+  }
+}
+
+/** Reads the records of the key groups [kgStart, kgEnd] (one read per contiguous run). */
+export async function* readKeyGroups(path: string, handle: StateFileHandle, kgStart: number, kgEnd: number): AsyncIterable<[Uint8Array, Uint8Array]> {
+  const wanted = handle.index.filter(([kg]) => kg >= kgStart && kg <= kgEnd)
+  if (wanted.length === 0) return
+  let fh: FileHandle | undefined
+  try {
+    fh = await open(path, 'r')
+    const from = wanted[0]![1]
+    const last = wanted[wanted.length - 1]!
+    const to = last[1] + last[2]
+    const buf = Buffer.allocUnsafe(to - from)
+    const { bytesRead } = await fh.read(buf, 0, buf.length, from)
+    if (bytesRead !== buf.length) throw new Error(`${path} is truncated (wanted ${buf.length} bytes at ${from}, got ${bytesRead})`)
+    yield* parseRecords(buf, path)
+  } finally {
+    await fh?.close()
+  }
+}
+
+export function* parseRecords(buf: Buffer, what: string): Iterable<[Uint8Array, Uint8Array]> {
+  let p = 0
+  while (p < buf.length) {
+    if (p + 4 > buf.length) throw new Error(`${what}: truncated record header at ${p}`)
+    const kl = buf.readUInt32BE(p)
+    p += 4
+    const key = buf.subarray(p, p + kl)
+    p += kl
+    if (p + 4 > buf.length) throw new Error(`${what}: truncated record at ${p}`)
+    const vl = buf.readUInt32BE(p)
+    p += 4
+    if (p + vl > buf.length) throw new Error(`${what}: truncated value at ${p}`)
+    yield [key, buf.subarray(p, p + vl)]
+    p += vl
+  }
+}
+
+/** sha256 of a whole file, to verify a checkpoint before restoring from it. */
+export async function fileSha256(path: string): Promise<string> {
+  const fh = await open(path, 'r')
+  try {
+    const hash = createHash('sha256')
+    const buf = Buffer.allocUnsafe(1 << 20)
+    for (let pos = 0; ; ) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos)
+      if (bytesRead === 0) break
+      hash.update(buf.subarray(0, bytesRead))
+      pos += bytesRead
+    }
+    return hash.digest('hex')
+  } finally {
+    await fh.close()
+  }
+}
