@@ -10,6 +10,9 @@ import { LevelStateBackend } from './state/leveldb/level-state-backend.ts'
 import type { JobDefinition } from './api/job.ts'
 import type { JobMaster } from './cluster/job-master.ts'
 import { HEAP_STATE_TABLES, MiniCluster } from './cluster/mini-cluster.ts'
+import { DEFAULT_CHECKPOINT_OPTIONS } from './checkpoint/checkpoint-coordinator.ts'
+import { CheckpointStorage, type CompletedCheckpoint, loadCheckpoint } from './checkpoint/checkpoint-storage.ts'
+import { checkRestoreCompatibility } from './checkpoint/compatibility.ts'
 import { IngestLog } from './query/ingest-log.ts'
 import { QueryProxy } from './query/query-proxy.ts'
 import { LivestateError } from '@livestate/client'
@@ -30,6 +33,9 @@ export interface EmbeddedOptions {
   authTokensFile?: string
   /** Start the HTTP/WebSocket server (default true). */
   serve?: boolean
+  fromSavepoint?: string
+  /** Called with one line when a damaged checkpoint is skipped. */
+  warn?: (line: string) => void
 }
 
 export interface EmbeddedHandle {
@@ -38,6 +44,8 @@ export interface EmbeddedHandle {
   proxy: QueryProxy
   url: string
   port: number
+  /** Graceful stop: sources stop, a final checkpoint is taken, everything closes. */
+  stop(): Promise<void>
   close(): Promise<void>
 }
 
@@ -77,7 +85,26 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
   for (const v of plan.graph.vertices) {
     for (const t of v.operators) if (t.operator.kind === 'source' && t.operator.source.type === 'http') await openLog(t.operator.name)
   }
-  const master = cluster.submit(o.job, o.parallelism === undefined ? {} : { parallelism: o.parallelism })
+  const storage = new CheckpointStorage(join(jobDir, 'checkpoints'), join(jobDir, 'savepoints'))
+  const restoreFrom = await findRestorePoint(storage, o)
+  if (restoreFrom) checkRestoreCompatibility(plan.graph, restoreFrom)
+  const master = cluster.submit(o.job, {
+    ...(o.parallelism === undefined ? {} : { parallelism: o.parallelism }),
+    checkpointing: {
+      storage,
+      options: { ...DEFAULT_CHECKPOINT_OPTIONS, interval: o.checkpointInterval ?? DEFAULT_CHECKPOINT_OPTIONS.interval },
+      highestId: await storage.highestId(),
+    },
+    ...(restoreFrom ? { restoreFrom } : {}),
+  })
+  // The ingest log is truncated only behind completed checkpoints (a restart may rewind to them).
+  master.coordinator?.onCompleted((c) => {
+    if (c.manifest.savepoint) return
+    for (const [name, log] of ingestLogs) {
+      const position = c.manifest.sources[name]?.positions[0]
+      if (typeof position === 'number') void log.truncateBefore(position).catch(() => {})
+    }
+  })
   const proxy = new QueryProxy({
     jobManager: cluster.jobManager,
     server: (address) => cluster.taskManagerById(address)?.kvStateServer,
@@ -85,6 +112,11 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
       const log = job === master ? ingestLogs.get(source) : undefined
       if (!log) throw new LivestateError('UNKNOWN_STATE', `job '${job.name}' has no HTTP source '${source}'`)
       return log.append(events, idempotencyKey)
+    },
+    savepoint: async (job) => {
+      if (!job.coordinator) throw new LivestateError('BAD_REQUEST', `job '${job.name}' runs without checkpointing`)
+      const c = await job.coordinator.trigger({ savepoint: true })
+      return { path: c.dir, checkpointId: c.checkpointId }
     },
   })
   let server: { url: string; port: number; close(): Promise<void> } | undefined
@@ -98,19 +130,37 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
     })
   }
   let closed = false
+  const close = async () => {
+    if (closed) return
+    closed = true
+    await server?.close()
+    await cluster.close()
+    for (const log of ingestLogs.values()) await log.close()
+    for (const b of backends) await b.close()
+  }
   return {
     cluster,
     master,
     proxy,
     url: server?.url ?? '',
     port: server?.port ?? 0,
-    async close() {
-      if (closed) return
-      closed = true
-      await server?.close()
-      await cluster.close()
-      for (const log of ingestLogs.values()) await log.close()
-      for (const b of backends) await b.close()
+    async stop() {
+      if (!master.isTerminal()) await master.stopWithCheckpoint()
+      await close()
     },
+    close,
   }
+}
+
+/** --from-savepoint, else the newest valid checkpoint; refuses to start empty when all are damaged. */
+async function findRestorePoint(storage: CheckpointStorage, o: EmbeddedOptions): Promise<CompletedCheckpoint | undefined> {
+  if (o.fromSavepoint) return loadCheckpoint(o.fromSavepoint)
+  const { checkpoint, rejected, complete } = await storage.latestValid()
+  for (const r of rejected) o.warn?.(`checkpoint ${r.id} is damaged (${r.reason}); using an older one`)
+  if (!checkpoint && complete > 0) {
+    throw new Error(
+      `cannot resume job '${o.job.name}': none of its ${complete} checkpoints in ${storage.checkpointsDir} is valid (${rejected.map((r) => `${r.id}: ${r.reason}`).join('; ')}); move that directory away to start from scratch, or start from a savepoint with --from-savepoint`,
+    )
+  }
+  return checkpoint
 }

@@ -142,7 +142,7 @@ export class CheckpointCoordinator {
     clearTimeout(p.timer)
     this.pending = undefined
     this.failedCount++
-    void this.storage.abort(p.dir)
+    this.storage.abort(p.dir).catch(() => {})
     p.reject(new Error(reason))
     if (++this.consecutiveFailures > this.options.tolerableFailures && this.job.isRunning()) {
       this.job.fail(new Error(`${this.consecutiveFailures} checkpoints failed in a row (tolerable: ${this.options.tolerableFailures}); last: ${reason}`))
@@ -155,7 +155,7 @@ export class CheckpointCoordinator {
     if (!p) return
     clearTimeout(p.timer)
     this.pending = undefined
-    void this.storage.abort(p.dir)
+    this.storage.abort(p.dir).catch(() => {})
     p.reject(new Error(`checkpoint ${p.checkpointId} aborted: ${reason}`))
   }
 }

@@ -57,8 +57,9 @@ export class CheckpointStorage {
     crashPoint('after-manifest-rename')
   }
 
+  /** Removes an aborted checkpoint's files (tasks may still be writing: retried, then left for retain()). */
   async abort(dir: string): Promise<void> {
-    await rm(dir, { recursive: true, force: true })
+    await rm(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 50 })
   }
 
   private async checkpointIds(): Promise<number[]> {

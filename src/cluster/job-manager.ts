@@ -6,7 +6,7 @@ import { buildJob, type JobDefinition } from '../api/job.ts'
 import { buildExecutionGraph } from '../graph/execution-graph.ts'
 import { buildJobGraph } from '../graph/job-graph.ts'
 import type { JobArtifactRegistry } from './job-artifacts.ts'
-import { JobMaster, newJobId } from './job-master.ts'
+import { JobMaster, type JobMasterOptions, newJobId } from './job-master.ts'
 import type {
   CheckpointAckMessage,
   CheckpointDeclineMessage,
@@ -17,7 +17,7 @@ import type {
   TaskManagerGateway,
 } from './messages.ts'
 
-export interface SubmitOptions {
+export interface SubmitOptions extends JobMasterOptions {
   parallelism?: number
   maxParallelism?: number
   baseDir?: string
@@ -54,7 +54,11 @@ export class JobManager implements JobManagerGateway {
     const jobId = newJobId()
     const artifacts = { jobId, jobName: job.name, graph, executionGraph, baseDir: resolve(options.baseDir ?? '.') }
     this.artifacts.put(artifacts)
-    const master = new JobMaster(artifacts, this.taskManagers)
+    const master = new JobMaster(artifacts, this.taskManagers, {
+      ...(options.restartStrategy ?? job.options.restartStrategy ? { restartStrategy: options.restartStrategy ?? job.options.restartStrategy } : {}),
+      ...(options.checkpointing ? { checkpointing: options.checkpointing } : {}),
+      ...(options.restoreFrom ? { restoreFrom: options.restoreFrom } : {}),
+    })
     this.jobs.set(jobId, master)
     master.start()
     return master

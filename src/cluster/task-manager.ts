@@ -139,10 +139,9 @@ export class TaskManager implements TaskManagerGateway {
         decline: (checkpointId, reason) => jm.declineCheckpoint({ jobId: tdd.jobId, executionId: tdd.executionId, checkpointId, reason }),
       },
       onStateChange: (state, error) => {
-        if (state === 'FINISHED' || state === 'FAILED' || state === 'CANCELED') {
-          kvStates.unregisterAll()
-          this.tasks.delete(tdd.executionId)
-        }
+        // A finished task keeps its states registered: `run` serves the final state until interrupted.
+        if (state === 'FAILED' || state === 'CANCELED') kvStates.unregisterAll()
+        if (state === 'FINISHED' || state === 'FAILED' || state === 'CANCELED') this.tasks.delete(tdd.executionId)
         if (state === 'CREATED') return
         this.options.jobManager.updateTaskExecutionState({
           jobId: tdd.jobId,

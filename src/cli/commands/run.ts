@@ -81,13 +81,20 @@ export async function runCommand(jobFile: string, flags: RunFlags): Promise<numb
     process.stdout.write(`${formatPlan(plan.graph)}\n`)
     return 0
   }
-  const handle = await startEmbedded({ ...options, job, jobPath: path })
+  const handle = await startEmbedded({
+    ...options,
+    job,
+    jobPath: path,
+    ...(flags.fromSavepoint ? { fromSavepoint: flags.fromSavepoint } : {}),
+    warn: (line) => process.stderr.write(`livestate: ${line}\n`),
+  })
   process.stderr.write(`livestate: job '${job.name}' ${handle.master.status} — serving on ${handle.url}\n`)
   const stopStatus = startStatusLine(handle.cluster, handle.master)
   const stop = async (signal: string) => {
     stopStatus()
-    process.stderr.write(`livestate: ${signal}: stopping job '${job.name}'\n`)
-    await handle.close()
+    process.stderr.write(`livestate: ${signal}: stopping job '${job.name}' with a final checkpoint\n`)
+    const deadline = new Promise((r) => setTimeout(r, 9_000).unref())
+    await Promise.race([handle.stop(), deadline])
     process.exit(0)
   }
   process.once('SIGINT', () => void stop('SIGINT'))
