@@ -1,0 +1,131 @@
+// The Hono application: global middleware in order (metrics → host guard → request id → security
+// headers → CORS → cross-site guard → authentication → body limits), the route groups, the
+// WebSocket endpoint, the OpenAPI document, and the two error funnels (onError, notFound).
+import { OpenAPIHono } from '@hono/zod-openapi'
+import { LivestateError } from '@livestate/client'
+import type { Context, MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
+import { requestId } from 'hono/request-id'
+import { secureHeaders } from 'hono/secure-headers'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { QueryGateway } from '../query/query-gateway.ts'
+import { authenticate, crossSiteGuard, loopbackHostGuard } from './access.ts'
+import type { TokenAuthenticator } from './auth.ts'
+import { describeIssue, errorResponse, toLivestateError } from './errors.ts'
+import type { ServerLimits } from './limits.ts'
+import type { ServerMetrics } from './metrics.ts'
+import type { ServerApp } from './openapi.ts'
+import { registerAdminRoutes } from './routes/admin.ts'
+import { registerIngestRoute } from './routes/ingest.ts'
+import { registerJobRoutes } from './routes/jobs.ts'
+import { registerStateRoutes } from './routes/states.ts'
+import { registerSystemRoutes } from './routes/system.ts'
+import type { ServerEnv } from './server-env.ts'
+import type { WsEndpoint } from './ws/ws-endpoint.ts'
+
+export interface AppDeps {
+  gateway: QueryGateway
+  auth: TokenAuthenticator
+  limits: ServerLimits
+  metrics: ServerMetrics
+  registry: Registry
+  corsOrigins: readonly string[]
+  /** The server is bound to a loopback address: refuse foreign Host headers. */
+  loopbackOnly: boolean
+  dashboardHtml: string | undefined
+  logger: Logger
+  ws: WsEndpoint
+}
+
+const INGEST_PATH = /^\/v1\/jobs\/[^/]+\/sources\/[^/]+\/events\/?$/
+
+function timing(metrics: ServerMetrics): MiddlewareHandler<ServerEnv> {
+  return async (c, next) => {
+    const start = process.hrtime.bigint()
+    await next()
+    const route = c.req.routePath
+    const method = c.req.method
+    metrics.httpRequests.inc({ method, route, status: String(c.res.status) })
+    metrics.httpDuration.observe({ method, route }, Number(process.hrtime.bigint() - start) / 1e9)
+  }
+}
+
+function bodyLimits(limits: ServerLimits): MiddlewareHandler<ServerEnv> {
+  const tooLarge = (max: number) => (c: Context) =>
+    errorResponse(c, new LivestateError('PAYLOAD_TOO_LARGE', `request body exceeds ${max} bytes`))
+  const small = bodyLimit({ maxSize: limits.bodyBytes, onError: tooLarge(limits.bodyBytes) })
+  const ingest = bodyLimit({ maxSize: limits.ingestBodyBytes, onError: tooLarge(limits.ingestBodyBytes) })
+  return (c, next) => (INGEST_PATH.test(c.req.path) ? ingest : small)(c, next)
+}
+
+export function buildApp(deps: AppDeps): ServerApp {
+  const { auth, logger } = deps
+  const app: ServerApp = new OpenAPIHono<ServerEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        return errorResponse(
+          c,
+          new LivestateError('BAD_REQUEST', `${result.target}: ${describeIssue(result.error)}`),
+          c.get('job'),
+        )
+      }
+    },
+  })
+
+  app.use('*', timing(deps.metrics))
+  if (deps.loopbackOnly) app.use('*', loopbackHostGuard())
+  app.use('*', requestId())
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: false, strictTransportSecurity: false }))
+  app.use(
+    '/v1/*',
+    cors({
+      origin: (origin) => (deps.corsOrigins.includes(origin) ? origin : null),
+      allowMethods: ['GET', 'POST', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Idempotency-Key'],
+      exposeHeaders: ['Retry-After', 'X-Request-Id'],
+      maxAge: 600,
+      credentials: false,
+    }),
+  )
+  app.use('/v1/*', crossSiteGuard(deps.corsOrigins))
+  const bearer = authenticate(auth, { queryToken: false })
+  app.use('/v1/jobs', bearer)
+  app.use('/v1/jobs/*', bearer)
+  app.use('/metrics', bearer)
+  app.use('/v1/ws', authenticate(auth, { queryToken: true }))
+  app.use('*', bodyLimits(deps.limits))
+
+  const routeDeps = { gateway: deps.gateway, limits: deps.limits, metrics: deps.metrics }
+  registerSystemRoutes(app, { registry: deps.registry, dashboardHtml: deps.dashboardHtml })
+  registerJobRoutes(app, routeDeps)
+  registerStateRoutes(app, routeDeps)
+  registerIngestRoute(app, routeDeps)
+  registerAdminRoutes(app, routeDeps)
+  deps.ws.register(app)
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' })
+  app.doc('/v1/openapi.json', {
+    openapi: '3.0.3',
+    info: {
+      title: 'livestate',
+      version: '1',
+      description:
+        'Queryable state over HTTP (DESIGN §4). JSON by default, msgpack with Accept: application/msgpack; bigints are decimal strings in JSON.',
+    },
+  })
+
+  app.notFound((c) =>
+    errorResponse(c, new LivestateError('BAD_REQUEST', `no endpoint ${c.req.method} ${c.req.path.slice(0, 200)}`)),
+  )
+  app.onError((err, c) => {
+    const { error, unexpected } = toLivestateError(err)
+    if (unexpected)
+      logger.error(
+        { err, method: c.req.method, path: c.req.path, requestId: c.get('requestId') },
+        'request failed unexpectedly',
+      )
+    return errorResponse(c, error, c.get('job'))
+  })
+  return app
+}

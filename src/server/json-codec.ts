@@ -1,0 +1,47 @@
+// JSON on the wire. Writing: bigint has no JSON form, so bigints are written as decimal strings (the
+// server parses them back by the state's key type). Reading untrusted JSON: bounded nesting and no
+// `__proto__` keys, checked iteratively so hostile depth cannot overflow the stack.
+import { LivestateError } from '@livestate/client'
+
+function replacer(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value
+}
+
+export function stringifyJson(value: unknown): string {
+  return JSON.stringify(value, replacer)
+}
+
+/** Parses untrusted JSON text; BAD_REQUEST on a syntax error or nesting deeper than maxDepth. */
+export function parseUntrustedJson(text: string, maxDepth: number, what = 'JSON body'): unknown {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (cause) {
+    throw new LivestateError('BAD_REQUEST', `malformed ${what}: ${(cause as Error).message}`, { cause })
+  }
+  return sanitizeParsed(value, maxDepth, what)
+}
+
+/**
+ * Walks a freshly parsed value without recursion: rejects nesting deeper than maxDepth and deletes
+ * own `__proto__` keys (JSON.parse creates them as data properties; Object.assign would not).
+ */
+export function sanitizeParsed(value: unknown, maxDepth: number, what = 'body'): unknown {
+  const stack: { v: unknown; depth: number }[] = [{ v: value, depth: 0 }]
+  while (stack.length > 0) {
+    const { v, depth } = stack.pop()!
+    if (v === null || typeof v !== 'object') continue
+    if (depth >= maxDepth) throw new LivestateError('BAD_REQUEST', `${what} nests deeper than ${maxDepth} levels`)
+    if (Array.isArray(v)) {
+      for (const item of v) if (item !== null && typeof item === 'object') stack.push({ v: item, depth: depth + 1 })
+      continue
+    }
+    const o = v as Record<string, unknown>
+    if (Object.hasOwn(o, '__proto__')) Reflect.deleteProperty(o, '__proto__')
+    for (const key of Object.keys(o)) {
+      const item = o[key]
+      if (item !== null && typeof item === 'object') stack.push({ v: item, depth: depth + 1 })
+    }
+  }
+  return value
+}
