@@ -31,6 +31,8 @@ export interface EmbeddedOptions {
   host?: string
   port?: number
   authTokensFile?: string
+  /** Most ingested-but-unread events per HTTP source before ingest answers 429 RATE_LIMITED. */
+  ingestMaxLag?: number
   /** Start the HTTP/WebSocket server (default true). */
   serve?: boolean
   fromSavepoint?: string
@@ -58,7 +60,7 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
     let log = ingestLogs.get(source)
     if (!log) {
       const store = await levelStoreFactory.open(join(jobDir, 'ingest', source), { createIfMissing: true })
-      log = await IngestLog.open(store)
+      log = await IngestLog.open(store, o.ingestMaxLag === undefined ? {} : { maxLag: o.ingestMaxLag })
       ingestLogs.set(source, log)
     }
     return log

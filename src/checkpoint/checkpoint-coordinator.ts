@@ -83,13 +83,13 @@ export class CheckpointCoordinator {
   }
 
   /** Triggers a checkpoint (or savepoint) after any pending one; resolves when it is complete. */
-  trigger(options: { savepoint?: boolean; stopAfter?: boolean } = {}): Promise<CompletedCheckpoint> {
+  trigger(options: { savepoint?: boolean; stopAfter?: boolean; final?: boolean } = {}): Promise<CompletedCheckpoint> {
     const run = this.queue.then(() => this.triggerNow(options))
     this.queue = run.catch(() => {})
     return run
   }
 
-  private async triggerNow(options: { savepoint?: boolean; stopAfter?: boolean }): Promise<CompletedCheckpoint> {
+  private async triggerNow(options: { savepoint?: boolean; stopAfter?: boolean; final?: boolean }): Promise<CompletedCheckpoint> {
     if (!this.job.isRunning()) throw new Error(`job '${this.job.name}' is not running`)
     const executions = this.job.executions()
     const checkpointId = this.nextId++
@@ -99,7 +99,12 @@ export class CheckpointCoordinator {
       const timer = setTimeout(() => this.fail(checkpointId, `checkpoint ${checkpointId} timed out after ${this.options.timeout} ms`), this.options.timeout)
       timer.unref()
       this.pending = { checkpointId, dir, savepoint, expected: new Set(executions.map((e) => e.executionId)), acks: [], timer, resolve, reject }
-      const barrier: CheckpointBarrier = { checkpointId, dir, ...(options.stopAfter ? { stopAfter: true } : {}) }
+      const barrier: CheckpointBarrier = {
+        checkpointId,
+        dir,
+        ...(options.stopAfter ? { stopAfter: true } : {}),
+        ...(options.final ? { final: true } : {}),
+      }
       for (const e of executions) if (e.isSource) e.trigger(barrier)
     })
   }

@@ -13,6 +13,8 @@ export interface JobArtifacts {
   baseDir: string
   /** The checkpoint the current attempt restores from (set by the JobMaster before each deploy). */
   restore?: CompletedCheckpoint | undefined
+  /** Checkpointing is on: bounded sources wait for a final checkpoint (FLIP-147). */
+  checkpointing?: boolean
 }
 
 export class JobArtifactRegistry {

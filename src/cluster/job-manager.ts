@@ -52,7 +52,7 @@ export class JobManager implements JobManagerGateway {
     if (existing && !existing.isTerminal()) throw new TypeError(`a job named '${job.name}' is already running`)
     const { graph, executionGraph } = this.plan(job, options)
     const jobId = newJobId()
-    const artifacts = { jobId, jobName: job.name, graph, executionGraph, baseDir: resolve(options.baseDir ?? '.') }
+    const artifacts = { jobId, jobName: job.name, graph, executionGraph, baseDir: resolve(options.baseDir ?? '.'), checkpointing: options.checkpointing !== undefined }
     this.artifacts.put(artifacts)
     const master = new JobMaster(artifacts, this.taskManagers, {
       ...(options.restartStrategy ?? job.options.restartStrategy ? { restartStrategy: options.restartStrategy ?? job.options.restartStrategy } : {}),
@@ -87,6 +87,10 @@ export class JobManager implements JobManagerGateway {
 
   acknowledgeCheckpoint(m: CheckpointAckMessage): void {
     this.jobs.get(m.jobId)?.acknowledgeCheckpoint(m)
+  }
+
+  notifyEndOfData(m: { jobId: string; executionId: string }): void {
+    this.jobs.get(m.jobId)?.notifyEndOfData(m.executionId)
   }
 
   declineCheckpoint(m: CheckpointDeclineMessage): void {

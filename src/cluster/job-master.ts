@@ -14,7 +14,9 @@ import type { RestartStrategy } from '../api/job.ts'
 import { CheckpointCoordinator, type CheckpointCoordinatorOptions } from '../checkpoint/checkpoint-coordinator.ts'
 import type { CheckpointStorage, CompletedCheckpoint } from '../checkpoint/checkpoint-storage.ts'
 import type { JobStatus } from '../query/query-gateway.ts'
-import { KvStateLocationRegistry } from '../query/kv-state-location-registry.ts'
+import { KvStateLocationRegistry, type PlannedQueryableState } from '../query/kv-state-location-registry.ts'
+import { type AnyStateDescriptor, AggregatingStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor } from '../api/state-descriptors.ts'
+import type { OperatorSpec } from '../api/transformation.ts'
 import type { JobArtifacts } from './job-artifacts.ts'
 import type { CheckpointAckMessage, CheckpointDeclineMessage, TaskExecutionStateMessage, TaskManagerGateway } from './messages.ts'
 import { nextRestartDelay } from './restart-strategy.ts'
@@ -82,6 +84,9 @@ export class JobMaster {
         options.restoreFrom,
         c.highestId,
       )
+      this.coordinator.onCompleted((cp) => {
+        for (const e of this.executions.values()) if (e.isSource) e.taskManager.notifyCheckpointComplete(e.executionId, cp.checkpointId)
+      })
     }
   }
 
@@ -190,6 +195,7 @@ export class JobMaster {
       if (this.status !== 'RESTARTING') return
       this.restarts++
       this.epoch++
+      this.endedSources.clear()
       this.artifacts.restore = this.coordinator?.latest ?? this.options.restoreFrom
       this.deploy()
     }, this.restartDelay).unref()
@@ -213,6 +219,24 @@ export class JobMaster {
 
   acknowledgeCheckpoint(m: CheckpointAckMessage): void {
     if (this.executions.has(m.executionId)) this.coordinator?.acknowledge(m.executionId, m.checkpointId, m.snapshot)
+  }
+
+  private readonly endedSources = new Set<string>()
+
+  /** When every source of this attempt reached its end, the final checkpoint is triggered at once. */
+  notifyEndOfData(executionId: string): void {
+    if (!this.executions.has(executionId)) return
+    this.endedSources.add(executionId)
+    const sources = [...this.executions.values()].filter((e) => e.isSource)
+    if (sources.every((e) => this.endedSources.has(e.executionId))) this.triggerFinalCheckpoint()
+  }
+
+  private triggerFinalCheckpoint(): void {
+    if (!this.coordinator || this.status !== 'RUNNING') return
+    this.coordinator.trigger({ final: true }).catch(() => {
+      // retried until it completes or checkpoint failures fail the job
+      if (this.status === 'RUNNING') setTimeout(() => this.triggerFinalCheckpoint(), 100).unref()
+    })
   }
 
   declineCheckpoint(m: CheckpointDeclineMessage): void {
@@ -255,8 +279,8 @@ export class JobMaster {
 }
 
 /** Queryable names declared in the plan; duplicates are a submit-time error naming both operators. */
-export function plannedQueryableStates(a: JobArtifacts) {
-  const planned = new Map<string, { operatorUid: string; operatorName: string; kind: string; maxParallelism: number }>()
+export function plannedQueryableStates(a: JobArtifacts): Map<string, PlannedQueryableState> {
+  const planned = new Map<string, PlannedQueryableState>()
   for (const v of a.graph.vertices) {
     for (const t of v.operators) {
       const op = t.operator
@@ -268,10 +292,22 @@ export function plannedQueryableStates(a: JobArtifacts) {
           `queryable state name '${name}' is used by two operators: '${prior.operatorName}' and '${t.name}'; give one of them another name`,
         )
       }
-      const kind =
-        op.kind === 'window' ? 'window' : op.kind === 'queryable' ? { value: 'value', reduce: 'reducing', aggregate: 'aggregating' }[op.mode.type] : 'value'
-      planned.set(name, { operatorUid: t.uid ?? `op-${t.id}`, operatorName: t.name, kind, maxParallelism: v.maxParallelism })
+      const described = describePlannedState(op, name)
+      planned.set(name, { operatorUid: t.uid ?? `op-${t.id}`, operatorName: t.name, maxParallelism: v.maxParallelism, stateName: name, ...described })
     }
   }
   return planned
+}
+
+function describePlannedState(op: OperatorSpec, name: string): { kind: string; descriptor: AnyStateDescriptor | undefined } {
+  if (op.kind === 'window') {
+    const d = op.fn.type === 'aggregate' ? new AggregatingStateDescriptor(name, op.fn.aggregate) : new ReducingStateDescriptor(name, op.fn.reduce)
+    return { kind: 'window', descriptor: d }
+  }
+  if (op.kind === 'queryable') {
+    if (op.mode.type === 'aggregate') return { kind: 'aggregating', descriptor: new AggregatingStateDescriptor(name, op.mode.aggregate) }
+    if (op.mode.type === 'reduce') return { kind: 'reducing', descriptor: new ReducingStateDescriptor(name, op.mode.reduce) }
+    return { kind: 'value', descriptor: new ValueStateDescriptor(name) }
+  }
+  return { kind: 'value', descriptor: undefined }
 }

@@ -34,6 +34,10 @@ export interface KvStateRegistrationMessage {
   keyGroupRange: { start: number; end: number }
   maxParallelism: number
   kvStateId: string
+  /** The state's own name inside its operator (the queryable name may differ). */
+  internalStateName: string
+  /** In-thread transports only: the descriptor, so committed reads can decode checkpointed values. */
+  descriptor?: unknown
   /** Address of the KvStateServer that serves it (the TaskManager id in-thread). */
   serverAddress: string
   subtaskIndex: number
@@ -65,6 +69,8 @@ export interface CheckpointDeclineMessage {
 export interface JobManagerGateway {
   updateTaskExecutionState(message: TaskExecutionStateMessage): void
   acknowledgeCheckpoint(message: CheckpointAckMessage): void
+  /** A bounded source task reached the end of its input and waits for its final checkpoint. */
+  notifyEndOfData(message: { jobId: string; executionId: string }): void
   declineCheckpoint(message: CheckpointDeclineMessage): void
   notifyKvStateRegistered(message: KvStateRegistrationMessage): void
   notifyKvStateUnregistered(message: KvStateUnregistrationMessage): void
@@ -77,4 +83,6 @@ export interface TaskManagerGateway {
   cancelTask(executionId: string): void
   /** Injects a checkpoint barrier at a source task. */
   triggerCheckpoint(executionId: string, barrier: CheckpointBarrier): void
+  /** A checkpoint completed (sources waiting for their final checkpoint may finish). */
+  notifyCheckpointComplete(executionId: string, checkpointId: number): void
 }

@@ -65,17 +65,21 @@ export class TaskManager implements TaskManagerGateway {
           keyGroupRange: e.keyGroupRange.toJSON(),
           maxParallelism: e.maxParallelism,
           kvStateId: e.kvStateId,
+          internalStateName: e.handle.state.descriptor.name,
+          descriptor: e.handle.state.descriptor,
           serverAddress: options.id,
           subtaskIndex: e.subtaskIndex,
           epoch: e.epoch,
         }),
-      unregistered: (e) =>
+      unregistered: (e) => {
+        this.kvStateServer.release(e.kvStateId)
         jm.notifyKvStateUnregistered({
           jobId: e.jobId,
           stateName: e.stateName,
           keyGroupRange: e.keyGroupRange.toJSON(),
           kvStateId: e.kvStateId,
-        }),
+        })
+      },
     })
     this.kvStateServer = new KvStateServer(this.kvStateRegistry)
   }
@@ -108,6 +112,7 @@ export class TaskManager implements TaskManagerGateway {
         numberOfChannels: channels.length,
         maxParallelism: e.target.maxParallelism,
         random: Math.random,
+        keyDescription: `key of operator '${e.target.operators[0]!.name}'`,
       })
       const w = new RecordWriter(channels, selector)
       writers.push(w)
@@ -137,6 +142,8 @@ export class TaskManager implements TaskManagerGateway {
       checkpoints: {
         acknowledge: (checkpointId, snapshot) => jm.acknowledgeCheckpoint({ jobId: tdd.jobId, executionId: tdd.executionId, checkpointId, snapshot }),
         decline: (checkpointId, reason) => jm.declineCheckpoint({ jobId: tdd.jobId, executionId: tdd.executionId, checkpointId, reason }),
+        awaitsFinalCheckpoint: a.checkpointing === true,
+        endOfData: () => jm.notifyEndOfData({ jobId: tdd.jobId, executionId: tdd.executionId }),
       },
       onStateChange: (state, error) => {
         // A finished task keeps its states registered: `run` serves the final state until interrupted.
@@ -217,6 +224,10 @@ export class TaskManager implements TaskManagerGateway {
         error: { message: `restoring ${ev.taskName} failed: ${e.message}`, ...(e.stack ? { stack: e.stack } : {}) },
       })
     })
+  }
+
+  notifyCheckpointComplete(executionId: string, checkpointId: number): void {
+    this.tasks.get(executionId)?.task.notifyCheckpointComplete(checkpointId)
   }
 
   triggerCheckpoint(executionId: string, barrier: CheckpointBarrier): void {

@@ -1,7 +1,17 @@
 // KvStateLocationRegistry (Flink's, one per job on the JobManager): for every queryable state name,
 // which KvStateID on which server owns each key group (KvStateLocation). Two operators registering
 // the same name is an error naming both.
+import type { AnyStateDescriptor } from '../api/state-descriptors.ts'
 import type { KvStateRegistrationMessage, KvStateUnregistrationMessage } from '../cluster/messages.ts'
+
+export interface PlannedQueryableState {
+  operatorUid: string
+  operatorName: string
+  kind: string
+  maxParallelism: number
+  stateName: string
+  descriptor: AnyStateDescriptor | undefined
+}
 
 export interface KvStateLocationOwner {
   kvStateId: string
@@ -14,6 +24,7 @@ export interface KvStateLocationOwner {
 export class KvStateLocation {
   /** Owner per key group; undefined where no subtask is registered (restarting or not yet open). */
   private readonly owners: (KvStateLocationOwner | undefined)[]
+  private readonly listeners = new Set<(event: 'registered' | 'unregistered', owner: KvStateLocationOwner) => void>()
 
   constructor(
     readonly stateName: string,
@@ -21,16 +32,33 @@ export class KvStateLocation {
     readonly operatorName: string,
     readonly operatorUid: string,
     readonly numKeyGroups: number,
+    /** The state's name inside its operator, and its descriptor (for committed reads). */
+    public internalStateName: string,
+    public descriptor: AnyStateDescriptor | undefined,
   ) {
     this.owners = new Array(numKeyGroups).fill(undefined)
   }
 
+  /** Owners coming and going (failover): subscriptions follow them. */
+  onChange(listener: (event: 'registered' | 'unregistered', owner: KvStateLocationOwner) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
   register(owner: KvStateLocationOwner): void {
     for (let kg = owner.keyGroupRange.start; kg <= owner.keyGroupRange.end; kg++) this.owners[kg] = owner
+    for (const l of this.listeners) l('registered', owner)
   }
 
   unregister(kvStateId: string, range: { start: number; end: number }): void {
-    for (let kg = range.start; kg <= range.end; kg++) if (this.owners[kg]?.kvStateId === kvStateId) this.owners[kg] = undefined
+    let removed: KvStateLocationOwner | undefined
+    for (let kg = range.start; kg <= range.end; kg++) {
+      if (this.owners[kg]?.kvStateId === kvStateId) {
+        removed = this.owners[kg]
+        this.owners[kg] = undefined
+      }
+    }
+    if (removed) for (const l of this.listeners) l('unregistered', removed)
   }
 
   ownerOf(keyGroup: number): KvStateLocationOwner | undefined {
@@ -61,10 +89,10 @@ export class KvStateLocationRegistry {
   constructor(
     readonly jobId: string,
     /** Queryable names known from the plan (asQueryableState, windows), with their operator. */
-    private readonly planned: Map<string, { operatorUid: string; operatorName: string; kind: string; maxParallelism: number }>,
+    planned: Map<string, PlannedQueryableState>,
   ) {
     for (const [name, p] of planned) {
-      this.locations.set(name, new KvStateLocation(name, p.kind, p.operatorName, p.operatorUid, p.maxParallelism))
+      this.locations.set(name, new KvStateLocation(name, p.kind, p.operatorName, p.operatorUid, p.maxParallelism, p.stateName, p.descriptor))
     }
   }
 
@@ -76,9 +104,11 @@ export class KvStateLocationRegistry {
       )
     }
     if (!loc) {
-      loc = new KvStateLocation(m.stateName, m.kind, m.operatorName, m.operatorUid, m.maxParallelism)
+      loc = new KvStateLocation(m.stateName, m.kind, m.operatorName, m.operatorUid, m.maxParallelism, m.internalStateName, undefined)
       this.locations.set(m.stateName, loc)
     }
+    loc.internalStateName = m.internalStateName
+    if (m.descriptor) loc.descriptor = m.descriptor as AnyStateDescriptor
     loc.register({
       kvStateId: m.kvStateId,
       serverAddress: m.serverAddress,

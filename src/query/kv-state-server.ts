@@ -71,6 +71,16 @@ export class KvStateServer {
     return { value, epoch: e.epoch, subtask: e.subtaskIndex }
   }
 
+  /** Drops the change feed of a state that was unregistered (its task stopped). */
+  release(kvStateId: string): void {
+    this.feeds.delete(kvStateId)
+  }
+
+  /** Open change-feed subscriptions of one state here (read-only; tests check that closing releases them). */
+  subscriberCount(kvStateId: string): number {
+    return this.feeds.get(kvStateId)?.size ?? 0
+  }
+
   keyType(kvStateId: string): 'string' | 'number' | 'bigint' | 'boolean' | 'composite' | undefined {
     return this.entry(kvStateId).handle.backend.observedKeyType
   }

@@ -6,10 +6,11 @@ import { LivestateError } from '@livestate/client'
 import type { JobManager } from '../cluster/job-manager.ts'
 import type { JobMaster } from '../cluster/job-master.ts'
 import { planOf } from '../graph/plan.ts'
-import { assignToKeyGroup } from '../keys/key-group-range-assignment.ts'
+import { assignToKeyGroup, computeOperatorIndexForKeyGroup } from '../keys/key-group-range-assignment.ts'
 import { validateKey, type Key } from '../keys/key-codec.ts'
 import type { KvStateLocation, KvStateLocationOwner } from './kv-state-location-registry.ts'
-import type { KvStateServer } from './kv-state-server.ts'
+import type { KvStateServer, ScannedEntry } from './kv-state-server.ts'
+import { CommittedReader, type CommittedStateRef } from './committed-reader.ts'
 import type {
   ChangeEvent,
   ChangeSubscription,
@@ -28,6 +29,7 @@ import type {
   SubscriptionSelector,
 } from './query-gateway.ts'
 import { decodeCursor, encodeCursor, scanBounds } from './scan-cursor.ts'
+import { ProxySubscription } from './proxy-subscription.ts'
 
 const STALE = new Set(['UNKNOWN_KV_STATE_ID', 'NOT_OWNER'])
 const LOOKUP_ATTEMPTS = 3
@@ -82,10 +84,38 @@ export class QueryProxy implements QueryGateway {
     throw last instanceof LivestateError && !STALE.has(last.code) ? last : this.notReady(job, state)
   }
 
-  private checkReadOptions(options: ReadOptions | undefined): void {
-    if (options?.consistency === 'committed' || options?.minCheckpoint !== undefined) {
-      throw new LivestateError('BAD_REQUEST', 'committed reads and minCheckpoint need checkpointing, which this livestate does not run yet')
+  private latestCheckpointId(job: JobMaster): number | null {
+    return job.coordinator?.latest?.checkpointId ?? null
+  }
+
+  /** minCheckpoint: waits (up to timeoutMs) for a completed checkpoint >= N, else NOT_CAUGHT_UP. */
+  private async awaitCheckpoint(job: JobMaster, options: ReadOptions | undefined): Promise<void> {
+    const want = options?.minCheckpoint
+    if (want === undefined) return
+    if (!job.coordinator) throw new LivestateError('BAD_REQUEST', `job '${job.name}' runs without checkpointing: minCheckpoint cannot be met`)
+    const deadline = Date.now() + (options?.timeoutMs ?? 5_000)
+    while ((job.coordinator.latest?.checkpointId ?? 0) < want) {
+      if (Date.now() >= deadline) {
+        throw new LivestateError('NOT_CAUGHT_UP', `checkpoint ${want} is not complete yet (latest: ${job.coordinator.latest?.checkpointId ?? 'none'})`)
+      }
+      await new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, deadline - Date.now()))))
     }
+  }
+
+  private readers = new WeakMap<JobMaster, CommittedReader>()
+
+  /** The reader of the job's latest completed checkpoint (replaced as newer ones complete). */
+  private committed(job: JobMaster, state: string): { reader: CommittedReader; ref: CommittedStateRef } {
+    const latest = job.coordinator?.latest
+    if (!latest) throw new LivestateError('STATE_NOT_READY', `job '${job.name}' has no completed checkpoint yet; retry shortly or read with consistency=live`, { retryAfter: 1 })
+    let reader = this.readers.get(job)
+    if (!reader || reader.checkpointId !== latest.checkpointId) {
+      reader = new CommittedReader(latest)
+      this.readers.set(job, reader)
+    }
+    const loc = this.location(job, state)
+    if (!loc.descriptor) throw new LivestateError('STATE_NOT_READY', `state '${state}' has not been opened yet in this run; retry shortly`, { retryAfter: 1 })
+    return { reader, ref: { operatorUid: loc.operatorUid, internalStateName: loc.internalStateName, kind: loc.kind, descriptor: loc.descriptor } }
   }
 
   listJobs(): JobSummary[] {
@@ -111,7 +141,11 @@ export class QueryProxy implements QueryGateway {
     return {
       ...this.summary(j),
       plan: planOf(j.artifacts.graph),
-      checkpoints: { completed: 0, latestId: null, latestAt: null },
+      checkpoints: {
+        completed: j.coordinator?.completedCount ?? 0,
+        latestId: this.latestCheckpointId(j),
+        latestAt: j.coordinator?.latestAt?.toISOString() ?? null,
+      },
       metrics: this.options.metrics?.(j) ?? {},
       sources,
     }
@@ -156,10 +190,11 @@ export class QueryProxy implements QueryGateway {
   }
 
   async get(job: string, state: string, rawKey: Key, options?: ReadOptions): Promise<GetResult> {
-    this.checkReadOptions(options)
     const j = this.job(job)
     const loc = this.location(j, state)
     const key = toKey(rawKey)
+    await this.awaitCheckpoint(j, options)
+    if (options?.consistency === 'committed') return this.getCommitted(j, state, key, options)
     const keyGroup = assignToKeyGroup(key, loc.numKeyGroups)
     const r = await this.withOwner(j, state, keyGroup, (server, owner) =>
       server.get({
@@ -171,11 +206,37 @@ export class QueryProxy implements QueryGateway {
       }),
     )
     if (r.value === undefined) throw new LivestateError('KEY_NOT_FOUND', `state '${state}' has no value for this key`)
-    return { key, value: r.value, meta: { keyGroup, subtask: r.subtask, epoch: r.epoch, checkpointId: null, consistency: 'live' } }
+    return { key, value: r.value, meta: { keyGroup, subtask: r.subtask, epoch: r.epoch, checkpointId: this.latestCheckpointId(j), consistency: 'live' } }
+  }
+
+  private async getCommitted(j: JobMaster, state: string, key: Key, options: ReadOptions): Promise<GetResult> {
+    const { reader, ref } = this.committed(j, state)
+    const r = await reader.get(ref, key, {
+      ...(options.mapKey === undefined ? {} : { mapKey: toKey(options.mapKey) }),
+      ...(options.window === undefined ? {} : { window: options.window }),
+    })
+    if (r.value === undefined) throw new LivestateError('KEY_NOT_FOUND', `state '${state}' had no value for this key at checkpoint ${reader.checkpointId}`)
+    const loc = this.location(j, state)
+    const owner = loc.ownerOf(r.keyGroup)
+    const parallelism = j.artifacts.graph.vertices.find((v) => v.operators.some((t) => (t.uid ?? `op-${t.id}`) === loc.operatorUid))?.parallelism ?? 1
+    return {
+      key,
+      value: r.value,
+      meta: {
+        keyGroup: r.keyGroup,
+        subtask: owner?.subtaskIndex ?? computeOperatorIndexForKeyGroup(loc.numKeyGroups, parallelism, r.keyGroup),
+        epoch: j.epoch,
+        checkpointId: reader.checkpointId,
+        consistency: 'committed',
+      },
+    }
   }
 
   async getMany(job: string, state: string, keys: Key[], options?: ReadOptions): Promise<GetManyResult> {
-    this.checkReadOptions(options)
+    const j = this.job(job)
+    this.location(j, state)
+    await this.awaitCheckpoint(j, options)
+    const pinned = options?.consistency === 'committed' ? this.committed(j, state).reader.checkpointId : this.latestCheckpointId(j)
     const entries = await Promise.all(
       keys.map(async (k) => {
         try {
@@ -188,15 +249,21 @@ export class QueryProxy implements QueryGateway {
         }
       }),
     )
-    return { entries, meta: { checkpointId: null, consistency: 'live' } }
+    return { entries, meta: { checkpointId: pinned, consistency: options?.consistency ?? 'live' } }
   }
 
   async entries(job: string, state: string, options: ScanOptions): Promise<ScanResult> {
-    this.checkReadOptions(options)
     const j = this.job(job)
     const loc = this.location(j, state)
     const limit = options.limit ?? 100
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new LivestateError('BAD_REQUEST', 'limit must be an integer from 1 to 1000')
+    await this.awaitCheckpoint(j, options)
+    if (options.consistency === 'committed') {
+      const { reader, ref } = this.committed(j, state)
+      const afterKey = options.cursor === undefined ? undefined : decodeCursor(options.cursor)
+      const page = await reader.scan(ref, { ...scanBounds(options), ...(afterKey === undefined ? {} : { afterKey }), limit: limit + 1 })
+      return toScanResult(page, limit)
+    }
     const owners = loc.distinctOwners()
     if (!loc.isComplete()) throw this.notReady(j, state)
     const bounds = scanBounds(options)
@@ -209,43 +276,16 @@ export class QueryProxy implements QueryGateway {
       ),
     )
     const merged = pages.flat().sort((a, b) => (a.keyChars < b.keyChars ? -1 : a.keyChars > b.keyChars ? 1 : 0))
-    const page = merged.slice(0, limit)
-    const more = merged.length > limit
-    return {
-      entries: page.map((e) => ({ key: e.key, value: e.value })),
-      cursor: more && page.length > 0 ? encodeCursor(page[page.length - 1]!.keyChars) : null,
-    }
+    return toScanResult(merged, limit)
   }
 
   subscribe(job: string, state: string, selector: SubscriptionSelector, listener: (e: ChangeEvent) => void): ChangeSubscription {
     const j = this.job(job)
     const loc = this.location(j, state)
     if ('keys' in selector) selector = { keys: selector.keys.map(toKey) }
-    const owners = loc.distinctOwners()
-    if (owners.length === 0) throw this.notReady(j, state)
-    let closed = false
-    const unsubscribes: (() => void)[] = []
-    const relevant =
-      'keys' in selector
-        ? owners.filter((o) => selector.keys.some((k) => {
-            const kg = assignToKeyGroup(k, loc.numKeyGroups)
-            return kg >= o.keyGroupRange.start && kg <= o.keyGroupRange.end
-          }))
-        : owners
-    for (const o of relevant) {
-      const server = this.options.server(o.serverAddress)
-      if (!server) continue
-      void server.subscribe(o.kvStateId, selector, (e) => !closed && listener(e)).then(
-        (unsub) => (closed ? unsub() : unsubscribes.push(unsub)),
-        () => !closed && listener({ type: 'status', state: 'restoring' }),
-      )
-    }
-    return {
-      close: () => {
-        closed = true
-        for (const u of unsubscribes.splice(0)) u()
-      },
-    }
+    if (loc.distinctOwners().length === 0 && !j.coordinator) throw this.notReady(j, state)
+    const sub = new ProxySubscription(loc, selector, this.options.server, listener)
+    return { close: () => sub.close() }
   }
 
   async ingest(job: string, source: string, events: unknown[], idempotencyKey?: string): Promise<IngestResult> {
@@ -262,6 +302,14 @@ export class QueryProxy implements QueryGateway {
 
   async cancel(job: string): Promise<void> {
     await this.job(job).cancel()
+  }
+}
+
+function toScanResult(merged: ScannedEntry[], limit: number): ScanResult {
+  const page = merged.slice(0, limit)
+  return {
+    entries: page.map((e) => ({ key: e.key, value: e.value })),
+    cursor: merged.length > limit && page.length > 0 ? encodeCursor(page[page.length - 1]!.keyChars) : null,
   }
 }
 

@@ -25,4 +25,6 @@ export interface CheckpointBarrier {
   dir: string
   /** Stop-with-savepoint: sources stop right after emitting this barrier. */
   stopAfter?: boolean
+  /** The checkpoint triggered after every source reached the end of its input (FLIP-147). */
+  final?: boolean
 }

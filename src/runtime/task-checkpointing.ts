@@ -10,6 +10,10 @@ import type { CheckpointBarrier } from './stream-element.ts'
 export interface CheckpointResponder {
   acknowledge(checkpointId: number, snapshot: TaskSnapshot): void
   decline(checkpointId: number, reason: string): void
+  /** Checkpointing is on: a bounded source waits for a final checkpoint before it finishes. */
+  readonly awaitsFinalCheckpoint: boolean
+  /** A source reached the end of its input and waits for the final checkpoint (FLIP-147). */
+  endOfData(): void
 }
 
 export interface TaskIdentity {

@@ -19,7 +19,8 @@ import { TaskMetrics } from './task-metrics.ts'
 
 export type ExecutionState = 'CREATED' | 'RUNNING' | 'FINISHED' | 'CANCELED' | 'FAILED'
 
-const SOURCE_STEP = 1024
+/** Records a source emits between two output flushes (and credit checks): part of the in-flight bound. */
+export const SOURCE_STEP = 1024
 const YIELD_EVERY_MS = 4
 
 export interface TaskOptions {
@@ -43,6 +44,11 @@ export class Task {
   private cancelled = false
   /** Stop-with-savepoint: the source stops after the barrier it just emitted. */
   private stopRequested = false
+  /** Set once a checkpoint was taken after the source's end of input (its final checkpoint). */
+  private endOfData = false
+  /** Id of the final checkpoint this source took part in; done once it completes. */
+  private finalBarrierId: number | undefined
+  private finalCheckpointDone = false
   private pending: Promise<unknown>[] = []
   private channelWatermarks: number[] = []
   private ended: boolean[] = []
@@ -89,7 +95,17 @@ export class Task {
       const source = { name: this.options.sourceName ?? this.options.taskName, position: reader.position() }
       performCheckpoint(barrier, this.chain, this.options.writers, this.options.identity, source, this.options.checkpoints)
       if (barrier.stopAfter) this.stopRequested = true
+      if (this.endOfData && barrier.final) this.finalBarrierId = barrier.checkpointId
     })
+  }
+
+  /** The JobManager says checkpoint `checkpointId` completed. */
+  notifyCheckpointComplete(checkpointId: number): void {
+    if (this.finalBarrierId !== undefined && checkpointId >= this.finalBarrierId) {
+      this.mailbox.put(() => {
+        this.finalCheckpointDone = true
+      })
+    }
   }
 
   cancel(): void {
@@ -168,11 +184,27 @@ export class Task {
         const r = head.processWatermark(MAX_WATERMARK)
         if (r !== undefined) await r
         await this.drainPending()
+        await this.flushOutputs()
+        if (this.options.checkpoints.awaitsFinalCheckpoint) await this.awaitFinalCheckpoint()
       }
-      return true
+      return !this.cancelled
     } finally {
       await reader.close()
     }
+  }
+
+  /**
+   * FLIP-147: a finished bounded source keeps its task alive until a checkpoint taken after its
+   * last record completes, so the final state is committed (and a restart does not replay).
+   */
+  private async awaitFinalCheckpoint(): Promise<void> {
+    this.endOfData = true
+    this.options.checkpoints.endOfData()
+    while (!this.finalCheckpointDone && !this.cancelled && !this.stopRequested) {
+      await Promise.race([this.mailbox.next(), this.cancelPromise])
+      await this.mailbox.drain()
+    }
+    await this.flushOutputs()
   }
 
   private async runInputs(gate: InputGate): Promise<boolean> {

@@ -11,6 +11,7 @@ import { InternalMapState } from './kinds/map-state.ts'
 import { InternalAggregatingState, InternalReducingState, InternalValueState } from './kinds/value-state.ts'
 import { keyGroupChars, VOID_NAMESPACE } from './namespace.ts'
 import type { StateTable, StateTableFactory } from './state-table.ts'
+import { TtlSweeper, type TtlSweeperOptions } from './kinds/ttl-sweeper.ts'
 import { TtlPolicy } from './ttl.ts'
 
 export interface KeyedStateBackendOptions {
@@ -22,6 +23,12 @@ export interface KeyedStateBackendOptions {
   /** Tables already filled from a checkpoint, by state name. */
   restoredTables?: Map<string, StateTable>
   now?: () => number
+  /**
+   * Runs an action on the owning task between records (its mailbox). With it, TTL'd states are
+   * swept in the background (TtlSweeper); without it, expired values are only hidden on read.
+   */
+  mailbox?: (action: () => Promise<void>) => void
+  ttlSweeper?: Omit<TtlSweeperOptions, 'schedule'>
 }
 
 const KINDS = {
@@ -38,9 +45,13 @@ export class KeyedStateBackend implements KeyContext {
   private key: Key | undefined
   private keyGroup = -1
   private keyPrefix = ''
+  /** keyPrefix + VOID_NAMESPACE, built once per key so Map lookups hash one flat string. */
+  private voidPrimary = ''
   private namespace = VOID_NAMESPACE
   /** The type of the first key seen (queries parse path keys as this type). */
   observedKeyType: 'string' | 'number' | 'bigint' | 'boolean' | 'composite' | undefined
+  /** Sweeps expired values of TTL'd states; started by the first TTL'd state when there is a mailbox. */
+  ttlSweeper: TtlSweeper | undefined
 
   constructor(readonly options: KeyedStateBackendOptions) {
     for (const [name, table] of options.restoredTables ?? []) this.tables.set(name, table)
@@ -69,13 +80,21 @@ export class KeyedStateBackend implements KeyContext {
     this.key = k
     this.keyGroup = kg
     this.keyPrefix = keyGroupChars(kg) + encodeKeyToBinaryString(k)
+    this.voidPrimary = flatten(this.keyPrefix + VOID_NAMESPACE)
   }
 
   /** Restores a key context captured earlier (timers), without recomputing. */
   setCurrentKeyContext(key: Key, keyPrefix: string): void {
     this.key = key
     this.keyPrefix = keyPrefix
+    this.voidPrimary = flatten(keyPrefix + VOID_NAMESPACE)
     this.keyGroup = (keyPrefix.charCodeAt(0) << 8) | keyPrefix.charCodeAt(1)
+  }
+
+  /** The primary key of the current key in the current namespace. */
+  currentPrimary(): string {
+    if (this.key === undefined) throw new Error('no current key: keyed state is only accessible while processing a keyed element or timer')
+    return this.namespace === VOID_NAMESPACE ? this.voidPrimary : this.keyPrefix + this.namespace
   }
 
   getCurrentKey(): Key {
@@ -115,9 +134,13 @@ export class KeyedStateBackend implements KeyContext {
       this.options.tables.create(this.options.operatorUid, descriptor.name, this.options.keyGroupRange.toJSON())
     this.tables.set(descriptor.name, table)
     const ttl = descriptor.ttl ? new TtlPolicy(descriptor.ttl, this.options.now) : undefined
-    const Kind = KINDS[descriptor.kind] as unknown as new (...args: ConstructorParameters<typeof InternalValueState>) => S
-    const state = new Kind(descriptor, table, this, ttl)
+    const state = createStateKind<S>(descriptor, table, this, ttl)
     this.states.set(descriptor.name, state)
+    const mailbox = this.options.mailbox
+    if (ttl && mailbox) {
+      this.ttlSweeper ??= new TtlSweeper(() => this.states.values(), this.options.keyGroupRange.toJSON(), { ...this.options.ttlSweeper, schedule: mailbox })
+      this.ttlSweeper.start()
+    }
     return state
   }
 
@@ -130,8 +153,26 @@ export class KeyedStateBackend implements KeyContext {
   }
 
   async dispose(): Promise<void> {
+    this.ttlSweeper?.stop()
     for (const t of this.tables.values()) await t.dispose()
     this.tables.clear()
     this.states.clear()
   }
+}
+
+/** The state object of a descriptor's kind over a table (also used by committed reads). */
+export function createStateKind<S extends AbstractKeyedState>(
+  descriptor: AnyStateDescriptor,
+  table: StateTable,
+  keys: KeyContext,
+  ttl: TtlPolicy | undefined,
+): S {
+  const Kind = KINDS[descriptor.kind] as unknown as new (...args: ConstructorParameters<typeof InternalValueState>) => S
+  return new Kind(descriptor, table, keys, ttl)
+}
+
+/** Forces V8 to flatten a concatenation once (its hash is then cached on the flat string). */
+function flatten(s: string): string {
+  void s.charCodeAt(0)
+  return s
 }

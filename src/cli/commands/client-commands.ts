@@ -3,6 +3,7 @@
 import type { Command } from 'commander'
 import { ingestCommand } from './ingest.ts'
 import { queryCommand } from './query.ts'
+import { savepointCommand } from './savepoint.ts'
 import { subscribeCommand } from './subscribe.ts'
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080'
@@ -30,6 +31,14 @@ export function addClientCommands(program: Command): void {
     .option('--url <url>', 'livestate API', process.env.LIVESTATE_URL ?? DEFAULT_URL)
     .action(async (job: string, state: string, keys: string[], flags) => {
       process.exitCode = await subscribeCommand(job, state, keys, flags)
+    })
+  program
+    .command('savepoint')
+    .description('take a savepoint of a running job and print its directory')
+    .argument('<job>')
+    .option('--url <url>', 'livestate API', process.env.LIVESTATE_URL ?? DEFAULT_URL)
+    .action(async (job: string, flags) => {
+      process.exitCode = await savepointCommand(job, flags)
     })
   program
     .command('ingest')

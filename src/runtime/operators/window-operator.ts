@@ -7,7 +7,8 @@ import type { KeySelector } from '../../api/functions.ts'
 import { AggregatingStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor } from '../../api/state-descriptors.ts'
 import type { OperatorSpec } from '../../api/transformation.ts'
 import { assignWindows, type TimeWindow } from '../../api/windows.ts'
-import { type AbstractKeyedState, DELETED } from '../../state/kinds/abstract-keyed-state.ts'
+import type { AbstractKeyedState } from '../../state/kinds/abstract-keyed-state.ts'
+import { queryWindowsInTable, type WindowSelector } from '../../state/window-query.ts'
 import type { InternalAggregatingState, InternalReducingState, InternalValueState } from '../../state/kinds/value-state.ts'
 import { parseWindowNamespace, VOID_NAMESPACE, windowNamespace } from '../../state/namespace.ts'
 import type { OperatorContext } from '../stream-operator.ts'
@@ -231,25 +232,8 @@ export class WindowOperator extends AbstractKeyedOperator {
   }
 
   /** In-flight windows of one key: the latest (largest start), all, or the one starting at `which`. */
-  private async queryWindows(prefix: string, which: 'latest' | 'all' | number): Promise<unknown> {
+  private async queryWindows(prefix: string, which: WindowSelector): Promise<unknown> {
     const table = this.keyedStateBackend.tableOf(this.stateName)
-    if (!table) return undefined
-    const kg = (prefix.charCodeAt(0) << 8) | prefix.charCodeAt(1)
-    const found: { window: TimeWindow; value: unknown }[] = []
-    for await (const primary of table.primaryKeys(kg, kg, prefix)) {
-      if (!primary.startsWith(prefix)) {
-        if (primary > prefix + '\xff') break
-        continue
-      }
-      const ns = primary.slice(prefix.length)
-      if (ns.charCodeAt(0) !== 16) continue
-      const value = await this.contents.state.queryValue(primary)
-      if (value === undefined || value === DELETED) continue
-      found.push({ window: parseWindowNamespace(ns), value })
-    }
-    found.sort((a, b) => a.window.start - b.window.start)
-    if (which === 'all') return found.length === 0 ? undefined : found
-    if (which === 'latest') return found[found.length - 1]
-    return found.find((f) => f.window.start === which)
+    return table ? queryWindowsInTable(table, this.contents.state, prefix, which) : undefined
   }
 }
