@@ -9,6 +9,7 @@ import { parseSize, splitMemoryBudget } from '../storage/memory-budget.ts'
 import { LevelStateBackend } from './state/leveldb/level-state-backend.ts'
 import type { JobDefinition } from './api/job.ts'
 import type { JobMaster } from './cluster/job-master.ts'
+import { registerJobMetrics } from './cluster/job-metrics.ts'
 import { HEAP_STATE_TABLES, MiniCluster } from './cluster/mini-cluster.ts'
 import { DEFAULT_CHECKPOINT_OPTIONS } from './checkpoint/checkpoint-coordinator.ts'
 import { CheckpointStorage, type CompletedCheckpoint, loadCheckpoint } from './checkpoint/checkpoint-storage.ts'
@@ -43,6 +44,9 @@ export interface EmbeddedOptions {
 export interface EmbeddedHandle {
   cluster: MiniCluster
   master: JobMaster
+  /** Prometheus registry behind GET /metrics. */
+  registry: Registry
+  backends: LevelStateBackend[]
   proxy: QueryProxy
   url: string
   port: number
@@ -121,13 +125,15 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
       return { path: c.dir, checkpointId: c.checkpointId }
     },
   })
+  const registry = new Registry()
+  registerJobMetrics(registry, cluster)
   let server: { url: string; port: number; close(): Promise<void> } | undefined
   if (o.serve !== false) {
     server = await createServer({
       gateway: proxy,
       host: o.host ?? '127.0.0.1',
       port: o.port ?? 8080,
-      metrics: new Registry(),
+      metrics: registry,
       ...(o.authTokensFile ? { authTokens: await loadAuthTokens(o.authTokensFile) } : {}),
     })
   }
@@ -144,6 +150,8 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
     cluster,
     master,
     proxy,
+    registry,
+    backends,
     url: server?.url ?? '',
     port: server?.port ?? 0,
     async stop() {

@@ -7,7 +7,7 @@
 //                 └──decline/timeout/restart──► ABORTED (files removed)
 import type { CheckpointBarrier } from '../runtime/stream-element.ts'
 import { type CheckpointStorage, type CompletedCheckpoint } from './checkpoint-storage.ts'
-import { buildManifest, type TaskSnapshot } from './manifest.ts'
+import { buildManifest, filesOf, type TaskSnapshot } from './manifest.ts'
 
 export interface CheckpointCoordinatorOptions {
   /** ms between checkpoints; 0 disables periodic checkpoints (savepoints still work). */
@@ -28,7 +28,16 @@ export interface CheckpointedJob {
   fail(error: Error): void
 }
 
+export interface CheckpointStats {
+  checkpointId: number
+  durationMs: number
+  sizeBytes: number
+  /** The longest time any task stopped processing for the synchronous phase. */
+  maxSyncPauseMs: number
+}
+
 interface Pending {
+  triggeredAt: number
   checkpointId: number
   dir: string
   savepoint: boolean
@@ -44,6 +53,7 @@ export class CheckpointCoordinator {
   completedCount = 0
   failedCount = 0
   latestAt: Date | undefined
+  lastStats: CheckpointStats | undefined
   private consecutiveFailures = 0
   private nextId = 1
   private pending: Pending | undefined
@@ -98,7 +108,7 @@ export class CheckpointCoordinator {
     return new Promise<CompletedCheckpoint>((resolve, reject) => {
       const timer = setTimeout(() => this.fail(checkpointId, `checkpoint ${checkpointId} timed out after ${this.options.timeout} ms`), this.options.timeout)
       timer.unref()
-      this.pending = { checkpointId, dir, savepoint, expected: new Set(executions.map((e) => e.executionId)), acks: [], timer, resolve, reject }
+      this.pending = { triggeredAt: performance.now(), checkpointId, dir, savepoint, expected: new Set(executions.map((e) => e.executionId)), acks: [], timer, resolve, reject }
       const barrier: CheckpointBarrier = {
         checkpointId,
         dir,
@@ -127,6 +137,12 @@ export class CheckpointCoordinator {
       await this.storage.complete(p.dir, manifest)
       const completed: CompletedCheckpoint = { checkpointId: p.checkpointId, dir: p.dir, manifest }
       this.pending = undefined
+      this.lastStats = {
+        checkpointId: p.checkpointId,
+        durationMs: performance.now() - p.triggeredAt,
+        sizeBytes: filesOf(manifest).reduce((n, f) => n + f.size, 0),
+        maxSyncPauseMs: p.acks.reduce((m, a) => Math.max(m, a.syncMs), 0),
+      }
       this.consecutiveFailures = 0
       if (!p.savepoint) {
         this.latest = completed

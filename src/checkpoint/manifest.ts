@@ -18,6 +18,8 @@ export interface TaskSnapshot {
   source: { name: string; position: unknown } | undefined
   /** Operator uid → keyed snapshot. */
   keyed: Record<string, KeyedSubtaskSnapshot & { maxParallelism: number; operatorName: string }>
+  /** How long the task stopped processing for the synchronous phase (ms). */
+  syncMs: number
 }
 
 export interface OperatorManifest {

@@ -31,16 +31,18 @@ export function performCheckpoint(
   source: TaskSnapshot['source'],
   responder: CheckpointResponder,
 ): void {
+  const started = performance.now()
   const snapshots: [string, NonNullable<ReturnType<NonNullable<OperatorChainOperator['snapshotState']>>>][] = []
   for (const { transformation, operator } of chain.operators) {
     const w = operator.snapshotState?.()
     if (w) snapshots.push([transformation.uid ?? `op-${transformation.id}`, w])
   }
   for (const w of writers) w.broadcastEvent({ kind: 'barrier', barrier })
+  const syncMs = performance.now() - started
   void (async () => {
     const keyed: TaskSnapshot['keyed'] = {}
     for (const [uid, write] of snapshots) keyed[uid] = await write(barrier.dir)
-    responder.acknowledge(barrier.checkpointId, { ...identity, source, keyed })
+    responder.acknowledge(barrier.checkpointId, { ...identity, source, keyed, syncMs })
   })().catch((e: Error) => responder.decline(barrier.checkpointId, `${e.message}`))
 }
 
