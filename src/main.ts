@@ -18,6 +18,7 @@ import { IngestLog } from './query/ingest-log.ts'
 import { QueryProxy } from './query/query-proxy.ts'
 import { LivestateError } from '@livestate/client'
 import { createServer } from './server/http-server.ts'
+import { loadDashboardHtml } from './server/dashboard/dashboard.ts'
 import { loadAuthTokens } from './server/auth-tokens.ts'
 
 export interface EmbeddedOptions {
@@ -134,6 +135,7 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
       host: o.host ?? '127.0.0.1',
       port: o.port ?? 8080,
       metrics: registry,
+      dashboardHtml: await loadDashboardHtml(),
       ...(o.authTokensFile ? { authTokens: await loadAuthTokens(o.authTokensFile) } : {}),
     })
   }

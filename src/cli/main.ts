@@ -10,7 +10,10 @@ export function buildProgram(): Command {
     .name('livestate')
     .description('Stream processing with live, queryable state')
     .option('--verbose', 'print stack traces on errors')
-    .showHelpAfterError('(run livestate --help for usage)')
+    .configureOutput({
+      // one line: what went wrong and what to do next
+      outputError: (text, write) => write(`livestate: ${text.replace(/^error: /, '').trim()}. Run livestate --help for usage.\n`),
+    })
     .exitOverride()
   addRunOptions(program.command('run').argument('<job-file>', 'TypeScript or JavaScript job module').description('run a job on the embedded cluster and serve its state')).action(
     async (file: string, flags: RunFlags) => {
