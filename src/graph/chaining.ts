@@ -49,7 +49,9 @@ export function resolvePartitioning(
       }
       return { name: 'FORWARD', partitioning: p }
     case 'hash': {
-      if (pUp === 1 && pDown === 1) {
+      // Eliding chains the keyed operator into the upstream vertex, whose maxParallelism (number of key
+      // groups) it then uses: only when they agree, or a setMaxParallelism on the keyed operator is lost.
+      if (pUp === 1 && pDown === 1 && maxParallelismOf(up) === maxParallelismOf(downstream)) {
         return { name: 'FORWARD', partitioning: { type: 'forward' }, elided: 'HASH with parallelism 1 on both sides' }
       }
       const by = partitionedBy(up, parallelismOf, maxParallelismOf)

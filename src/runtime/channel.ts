@@ -56,6 +56,7 @@ export class LocalChannel {
 export class InputGate {
   private next = 0
   private waiter: (() => void) | undefined
+  private notified = false
   private readonly blocked = new Set<number>()
 
   constructor(readonly channels: LocalChannel[]) {
@@ -70,7 +71,7 @@ export class InputGate {
     if (w) {
       this.waiter = undefined
       w()
-    }
+    } else this.notified = true
   }
 
   block(channelIndex: number): void {
@@ -96,8 +97,16 @@ export class InputGate {
     return undefined
   }
 
-  /** Resolves when a channel may have data, or when notify() is called (mailbox work). */
+  /**
+   * Resolves when a channel may have data, or when notify() is called (mailbox work). A notify that
+   * came while nobody waited is remembered: the task polls, then awaits its output flush, and a
+   * producer may push in that gap; forgetting that wake-up would leave the task asleep for good.
+   */
   available(): Promise<void> {
+    if (this.notified) {
+      this.notified = false
+      return Promise.resolve()
+    }
     return new Promise((resolve) => {
       this.waiter = resolve
     })

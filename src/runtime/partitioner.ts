@@ -12,6 +12,8 @@ export interface PartitionerContext {
   numberOfChannels: number
   maxParallelism: number
   random: () => number
+  /** Names the consuming operator in a bad-key error, e.g. "key of operator 'count'". */
+  keyDescription?: string
 }
 
 /** Returns a selector for one target channel, or 'broadcast' for all channels. */
@@ -42,9 +44,10 @@ export function createChannelSelector(p: Partitioning, ctx: PartitionerContext):
     case 'hash': {
       const sel = p.keySelector
       const maxP = ctx.maxParallelism
+      const what = ctx.keyDescription ?? 'keyBy key'
       return (value) => {
         const raw = sel(value)
-        const key = typeof raw === 'string' ? raw : validateKey(raw, 'keyBy key')
+        const key = typeof raw === 'string' ? raw : validateKey(raw, what)
         return computeOperatorIndexForKeyGroup(maxP, n, assignToKeyGroup(key, maxP))
       }
     }
@@ -53,16 +56,22 @@ export function createChannelSelector(p: Partitioning, ctx: PartitionerContext):
 
 /**
  * Downstream subtasks an upstream subtask sends to. Forward: the same index; rescale: a contiguous
- * slice (Flink's POINTWISE distribution); everything else: all.
+ * slice, exactly as Flink's POINTWISE distribution (EdgeManagerBuildUtil.connectPointwise) wires it:
+ * with more upstream subtasks, downstream t reads upstream [⌊t·up/down⌋, ⌊(t+1)·up/down⌋); with
+ * fewer, upstream i feeds downstream [⌈i·down/up⌉, ⌈(i+1)·down/up⌉). Everything else: all.
  */
 export function targetSubtasks(p: Partitioning, upstreamIndex: number, upstreamParallelism: number, downstreamParallelism: number): number[] {
   if (p.type === 'forward') return [upstreamIndex]
   if (p.type === 'rescale') {
+    const up = upstreamParallelism
+    const down = downstreamParallelism
     const out: number[] = []
-    for (let d = 0; d < downstreamParallelism; d++) {
-      const source = Math.floor((d * upstreamParallelism) / downstreamParallelism)
-      const alt = upstreamParallelism >= downstreamParallelism ? Math.floor((upstreamIndex * downstreamParallelism) / upstreamParallelism) : -1
-      if (upstreamParallelism >= downstreamParallelism ? d === alt : source === upstreamIndex) out.push(d)
+    if (up >= down) {
+      for (let t = 0; t < down; t++) {
+        if (Math.floor((t * up) / down) <= upstreamIndex && upstreamIndex < Math.floor(((t + 1) * up) / down)) out.push(t)
+      }
+    } else {
+      for (let d = Math.ceil((upstreamIndex * down) / up); d < Math.ceil(((upstreamIndex + 1) * down) / up); d++) out.push(d)
     }
     return out
   }

@@ -2,7 +2,7 @@
 // add() appends one entry instead of rewriting the list (LevelDB has no merge operator). TTL applies
 // per element, as in Flink.
 import type { ListState } from '../../api/state.ts'
-import { AbstractKeyedState } from './abstract-keyed-state.ts'
+import { AbstractKeyedState, type SweepCursor, type SweepResult } from './abstract-keyed-state.ts'
 
 function indexChars(i: number): string {
   return String.fromCharCode((i >>> 24) & 0xff, (i >>> 16) & 0xff, (i >>> 8) & 0xff, i & 0xff)
@@ -16,8 +16,12 @@ export class InternalListState<T> extends AbstractKeyedState implements ListStat
       const stored = this.table.getEntry(primary, indexChars(i))
       if (stored === undefined) continue
       if (!this.ttl) out.push(stored as T)
-      else if (!this.ttl.isExpired(stored)) out.push((stored as [T])[0])
-      else if (!peekOnly) this.table.removeEntry(primary, indexChars(i))
+      else if (!this.ttl.isExpired(stored)) {
+        const value = (stored as [T])[0]
+        // onReadAndWrite: reading the list restarts the TTL of every element it returns
+        if (!peekOnly && this.ttl.refreshOnRead) this.table.putEntry(primary, indexChars(i), this.ttl.wrap(value))
+        out.push(value)
+      } else if (!peekOnly) this.table.removeEntry(primary, indexChars(i))
     }
     return out
   }
@@ -64,7 +68,12 @@ export class InternalListState<T> extends AbstractKeyedState implements ListStat
     return this.elementsOf(primary, true)
   }
 
-  override async sweepExpired(): Promise<number> {
-    return 0 // expired elements are dropped when the list is read
+  /** Expired elements are dropped on read and by the sweep; a list left empty loses its count. */
+  override sweepExpired(kgStart: number, kgEnd: number, budget: number, from?: SweepCursor): Promise<SweepResult> {
+    return this.sweepExpiredEntries(kgStart, kgEnd, budget, from)
+  }
+
+  protected override sweptEntries(primary: string): void {
+    this.published(primary)
   }
 }

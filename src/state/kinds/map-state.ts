@@ -3,7 +3,7 @@
 // iteration is in user-key order. Point access is synchronous, iteration asynchronous.
 import type { MapState } from '../../api/state.ts'
 import { decodeKey, encodeKeyToBinaryString, type Key, validateKey } from '../../keys/key-codec.ts'
-import { AbstractKeyedState, DELETED } from './abstract-keyed-state.ts'
+import { AbstractKeyedState, DELETED, type SweepCursor, type SweepResult } from './abstract-keyed-state.ts'
 
 const MARKER = 1 // the primary value marks that the map has entries
 
@@ -18,7 +18,12 @@ function decodeUserKey(chars: string): Key {
 export class InternalMapState<UK, UV> extends AbstractKeyedState implements MapState<UK, UV> {
   private unwrap(stored: unknown, primary: string, secondary: string, peekOnly: boolean): UV | undefined {
     if (stored === undefined || !this.ttl) return stored as UV | undefined
-    if (!this.ttl.isExpired(stored)) return (stored as [UV])[0]
+    if (!this.ttl.isExpired(stored)) {
+      const value = (stored as [UV])[0]
+      // onReadAndWrite: a point read restarts the entry's TTL, as ValueState's does
+      if (!peekOnly && this.ttl.refreshOnRead) this.table.putEntry(primary, secondary, this.ttl.wrap(value))
+      return value
+    }
     if (!peekOnly) this.table.removeEntry(primary, secondary)
     return undefined
   }
@@ -119,7 +124,12 @@ export class InternalMapState<UK, UV> extends AbstractKeyedState implements MapS
     return out.length === 0 ? undefined : out
   }
 
-  override async sweepExpired(): Promise<number> {
-    return 0 // expired entries are skipped on read and removed by get()
+  /** Expired entries are skipped on read, removed by get() and by the sweep. */
+  override sweepExpired(kgStart: number, kgEnd: number, budget: number, from?: SweepCursor): Promise<SweepResult> {
+    return this.sweepExpiredEntries(kgStart, kgEnd, budget, from)
+  }
+
+  protected override sweptEntries(primary: string): void {
+    this.schedulePublish(primary)
   }
 }
