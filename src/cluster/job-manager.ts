@@ -6,7 +6,7 @@ import { buildJob, type JobDefinition } from '../api/job.ts'
 import { buildExecutionGraph } from '../graph/execution-graph.ts'
 import { buildJobGraph } from '../graph/job-graph.ts'
 import type { JobArtifactRegistry } from './job-artifacts.ts'
-import { JobMaster, type JobMasterOptions, newJobId } from './job-master.ts'
+import { JobMaster, type JobMasterOptions, newJobId, plannedQueryableStates } from './job-master.ts'
 import type {
   CheckpointAckMessage,
   CheckpointDeclineMessage,
@@ -44,7 +44,10 @@ export class JobManager implements JobManagerGateway {
       ...(maxParallelism === undefined ? {} : { maxParallelism }),
     })
     if (env.transformations.length === 0) throw new TypeError(`job '${job.name}' defines no sources: its build function must create at least one`)
-    return { graph, states, executionGraph: buildExecutionGraph(graph) }
+    const executionGraph = buildExecutionGraph(graph)
+    // duplicate queryable names are a plan error, so --explain refuses them as submit does
+    plannedQueryableStates({ jobId: '', jobName: job.name, graph, executionGraph, baseDir: '.' })
+    return { graph, states, executionGraph }
   }
 
   submitJob(job: JobDefinition<unknown>, options: SubmitOptions = {}): JobMaster {
