@@ -159,7 +159,7 @@ export class QueryProxy implements QueryGateway {
       name: state,
       job,
       kind: loc.kind as StateKind,
-      keyType: this.keyType(owners),
+      keyType: this.keyTypeOf(loc),
       operator: loc.operatorName,
       maxParallelism: loc.numKeyGroups,
       owners: owners.map((o) => ({ subtask: o.subtaskIndex, keyGroups: o.keyGroupRange, epoch: o.epoch, status: 'live' as const })),
@@ -174,8 +174,19 @@ export class QueryProxy implements QueryGateway {
     return 'unknown'
   }
 
+  /** The key type of a state, fixed once the first key was seen (path keys parse as it). */
+  private readonly keyTypes = new WeakMap<KvStateLocation, KeyType>()
+
+  private keyTypeOf(loc: KvStateLocation): KeyType {
+    const known = this.keyTypes.get(loc)
+    if (known) return known
+    const t = this.keyType(loc.distinctOwners())
+    if (t !== 'unknown') this.keyTypes.set(loc, t)
+    return t
+  }
+
   parsePathKey(job: string, state: string, segment: string): Key {
-    const type = this.describeState(job, state).keyType
+    const type = this.keyTypeOf(this.location(this.job(job), state))
     if (type === 'number') {
       const n = Number(segment)
       if (segment.trim() === '' || !Number.isFinite(n)) throw new LivestateError('BAD_REQUEST', `state '${state}' has number keys; '${segment}' is not a number`)
