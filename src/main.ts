@@ -38,6 +38,10 @@ export interface EmbeddedOptions {
   /** Start the HTTP/WebSocket server (default true). */
   serve?: boolean
   fromSavepoint?: string
+  /** Completed checkpoints kept on disk (older ones are deleted once a newer one completes). */
+  retainCheckpoints?: number
+  /** Events an HTTP source may lag behind its ingest log before ingest answers 429. */
+  ingestMaxLag?: number
   /** Called with one line when a damaged checkpoint is skipped. */
   warn?: (line: string) => void
 }
@@ -99,7 +103,11 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
     ...(o.parallelism === undefined ? {} : { parallelism: o.parallelism }),
     checkpointing: {
       storage,
-      options: { ...DEFAULT_CHECKPOINT_OPTIONS, interval: o.checkpointInterval ?? DEFAULT_CHECKPOINT_OPTIONS.interval },
+      options: {
+        ...DEFAULT_CHECKPOINT_OPTIONS,
+        interval: o.checkpointInterval ?? DEFAULT_CHECKPOINT_OPTIONS.interval,
+        retain: o.retainCheckpoints ?? DEFAULT_CHECKPOINT_OPTIONS.retain,
+      },
       highestId: await storage.highestId(),
     },
     ...(restoreFrom ? { restoreFrom } : {}),

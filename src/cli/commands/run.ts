@@ -22,6 +22,8 @@ export interface RunFlags {
   authTokens?: string
   insecure?: boolean
   explain?: boolean
+  retainCheckpoints: string
+  ingestMaxLag: string
   exitOnFinish?: boolean
   verbose?: boolean
 }
@@ -35,6 +37,8 @@ export function addRunOptions(cmd: Command): Command {
     .option('--memory <size>', 'managed memory per TaskManager', '256mb')
     .option('--checkpoint-interval <duration>', 'time between checkpoints', '5s')
     .option('--from-savepoint <dir>', 'start from this savepoint')
+    .option('--retain-checkpoints <n>', 'completed checkpoints kept on disk', '3')
+    .option('--ingest-max-lag <events>', 'events an HTTP source may lag behind before ingest answers 429', '1000000')
     .option('--host <host>', 'address the HTTP/WebSocket API binds to', '127.0.0.1')
     .option('--port <port>', 'port of the HTTP/WebSocket API', '8080')
     .option('--auth-tokens <file>', 'JSON file with bearer tokens and their scopes')
@@ -66,6 +70,8 @@ export function embeddedOptionsFrom(flags: RunFlags): Omit<EmbeddedOptions, 'job
     stateDir: flags.stateDir,
     memory: flags.memory,
     checkpointInterval: parseDuration('--checkpoint-interval', flags.checkpointInterval),
+    retainCheckpoints: parsePositiveInt('--retain-checkpoints', flags.retainCheckpoints ?? '3'),
+    ingestMaxLag: parsePositiveInt('--ingest-max-lag', flags.ingestMaxLag ?? '1000000'),
     host: flags.host,
     port,
     ...(flags.authTokens ? { authTokensFile: flags.authTokens } : {}),
