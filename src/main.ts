@@ -40,8 +40,6 @@ export interface EmbeddedOptions {
   fromSavepoint?: string
   /** Completed checkpoints kept on disk (older ones are deleted once a newer one completes). */
   retainCheckpoints?: number
-  /** Events an HTTP source may lag behind its ingest log before ingest answers 429. */
-  ingestMaxLag?: number
   /** Called with one line when a damaged checkpoint is skipped. */
   warn?: (line: string) => void
 }
