@@ -1,6 +1,9 @@
 // ChangeFeed: the per-(state, subtask) publisher of the owning task. It tells the state kinds which
 // keys are watched (only those changes are published) and numbers changes with a sequence that,
 // with the owner's epoch, strictly increases per key. Subscribers get snapshot frames first.
+// A window state's key stands for its latest in-flight window (as a point get and the snapshot
+// answer): a change to any of its windows publishes the key's latest window, or a delete once none
+// is left — not the window that changed, whose cleanup would read as "this key has no value".
 import { decodeKey, encodeKeyToBinaryString, type Key } from '../keys/key-codec.ts'
 import { type ChangeListener, DELETED } from '../state/kinds/abstract-keyed-state.ts'
 import { keyGroupChars, parseWindowNamespace } from '../state/namespace.ts'
@@ -16,16 +19,23 @@ export interface FeedSubscriber {
   stringPrefix?: string
 }
 
+/** The latest in-flight window of a key ([kg][key] binary string) of a window state, if any. */
+export type LatestWindow = (keyPrefix: string) => Promise<{ window: unknown; value: unknown } | undefined>
+
 export class ChangeFeed implements ChangeListener {
   seq = 0
   private readonly subscribers = new Set<FeedSubscriber>()
   private readonly byKey = new Map<string, Set<FeedSubscriber>>()
   private prefixOrAll = 0
+  /** Window states: keys whose latest window must be re-read and published, in change order. */
+  private readonly dirtyWindows = new Set<string>()
+  private windowPublishing: Promise<void> = Promise.resolve()
 
   constructor(
     readonly epoch: number,
     private readonly maxParallelism: number,
     private readonly isWindow: boolean,
+    private readonly latestWindow?: LatestWindow,
   ) {}
 
   keyPrefixOf(key: Key): string {
@@ -71,18 +81,49 @@ export class ChangeFeed implements ChangeListener {
   }
 
   publish(primary: string, value: unknown): void {
-    const seq = ++this.seq
     const keyPrefix = this.keyPrefixOfPrimary(primary)
-    const decoded = decodeKey(Buffer.from(keyPrefix.slice(2), 'latin1')).key
-    let event: ChangeEvent
-    if (value === DELETED) event = { type: 'delete', key: decoded, epoch: this.epoch, seq }
-    else {
-      const v = this.isWindow ? { key: decoded, window: parseWindowNamespace(primary, keyPrefix.length), value } : value
-      event = { type: 'update', key: decoded, value: v, epoch: this.epoch, seq }
+    if (this.latestWindow) {
+      this.scheduleWindow(keyPrefix)
+      return
     }
+    const seq = ++this.seq
+    const decoded = decodeKey(Buffer.from(keyPrefix.slice(2), 'latin1')).key
+    const v = value !== DELETED && this.isWindow ? { key: decoded, window: parseWindowNamespace(primary, keyPrefix.length), value } : value
+    this.emit(keyPrefix, decoded, v, seq)
+  }
+
+  private emit(keyPrefix: string, key: Key, value: unknown, seq: number): void {
+    const event: ChangeEvent =
+      value === DELETED ? { type: 'delete', key, epoch: this.epoch, seq } : { type: 'update', key, value, epoch: this.epoch, seq }
     for (const sub of this.subscribers) {
       if (matches(sub, keyPrefix)) sub.listener(event)
     }
+  }
+
+  /**
+   * Publishes the key's latest window after the change (read asynchronously, deduplicated per key).
+   * The seq is taken before the read: a snapshot read after it holds at least this value, and any
+   * later change marks the key again, so dropping a held event with seq <= the snapshot's loses nothing.
+   */
+  private scheduleWindow(keyPrefix: string): void {
+    const first = this.dirtyWindows.size === 0
+    this.dirtyWindows.add(keyPrefix)
+    if (!first) return
+    this.windowPublishing = this.windowPublishing.then(async () => {
+      const keys = [...this.dirtyWindows]
+      this.dirtyWindows.clear()
+      for (const p of keys) {
+        const seq = ++this.seq
+        const key = decodeKey(Buffer.from(p.slice(2), 'latin1')).key
+        let latest: { window: unknown; value: unknown } | undefined
+        try {
+          latest = await this.latestWindow!(p)
+        } catch {
+          continue // the owner is closing; its subscribers move to the next owner (status frames)
+        }
+        this.emit(p, key, latest === undefined ? DELETED : { key, window: latest.window, value: latest.value }, seq)
+      }
+    })
   }
 }
 

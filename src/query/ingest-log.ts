@@ -74,7 +74,9 @@ export class IngestLog implements IngestLogReader {
       if (prior) return prior
     }
     const lag = this.end - this.readOffset
-    if (lag + events.length > this.options.maxLag && events.length > 0) {
+    // A batch larger than maxLag is taken when nothing waits unread: refusing it would answer a
+    // retryable 429 that no retry can ever get past.
+    if (events.length > 0 && lag > 0 && lag + events.length > this.options.maxLag) {
       throw new LivestateError('RATE_LIMITED', `the job is ${lag} events behind this source; retry later`, { retryAfter: 1 })
     }
     const ops: BatchOp[] = events.map((e, i) => ({ type: 'put', key: offsetKey(this.end + i), value: encodeMsgpack(e) }))

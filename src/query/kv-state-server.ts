@@ -125,7 +125,9 @@ export class KvStateServer {
     const e = this.entry(kvStateId)
     let feed = this.feeds.get(kvStateId)
     if (!feed) {
-      feed = new ChangeFeed(e.epoch, e.maxParallelism, e.handle.kind === 'window')
+      const windows = e.handle.queryWindows
+      const latest = windows && ((prefix: string) => windows(prefix, 'latest') as Promise<{ window: unknown; value: unknown } | undefined>)
+      feed = new ChangeFeed(e.epoch, e.maxParallelism, e.handle.kind === 'window', latest)
       this.feeds.set(kvStateId, feed)
       e.handle.state.changeListener = feed
     }

@@ -32,6 +32,8 @@ import { decodeCursor, encodeCursor, scanBounds } from './scan-cursor.ts'
 import { ProxySubscription } from './proxy-subscription.ts'
 
 const STALE = new Set(['UNKNOWN_KV_STATE_ID', 'NOT_OWNER'])
+const DECIMAL_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/
+const DECIMAL_INTEGER = /^-?(0|[1-9]\d*)$/
 const LOOKUP_ATTEMPTS = 3
 
 export interface QueryProxyOptions {
@@ -187,13 +189,15 @@ export class QueryProxy implements QueryGateway {
 
   parsePathKey(job: string, state: string, segment: string): Key {
     const type = this.keyTypeOf(this.location(this.job(job), state))
+    // Decimal notation only (JSON's number grammar): Number() would also take '0x5', ' 5', '+5',
+    // '0b101', so several segments would name one key.
     if (type === 'number') {
       const n = Number(segment)
-      if (segment.trim() === '' || !Number.isFinite(n)) throw new LivestateError('BAD_REQUEST', `state '${state}' has number keys; '${segment}' is not a number`)
+      if (!DECIMAL_NUMBER.test(segment) || !Number.isFinite(n)) throw new LivestateError('BAD_REQUEST', `state '${state}' has number keys; '${segment}' is not a decimal number`)
       return n
     }
     if (type === 'bigint') {
-      if (!/^-?\d+$/.test(segment)) throw new LivestateError('BAD_REQUEST', `state '${state}' has bigint keys; '${segment}' is not an integer`)
+      if (!DECIMAL_INTEGER.test(segment)) throw new LivestateError('BAD_REQUEST', `state '${state}' has bigint keys; '${segment}' is not a decimal integer`)
       return BigInt(segment)
     }
     if (type === 'boolean' && (segment === 'true' || segment === 'false')) return segment === 'true'
@@ -308,7 +312,14 @@ export class QueryProxy implements QueryGateway {
   async savepoint(job: string): Promise<{ path: string; checkpointId: number }> {
     const j = this.job(job)
     if (!this.options.savepoint) throw new LivestateError('BAD_REQUEST', 'savepoints need checkpointing, which this livestate does not run yet')
-    return this.options.savepoint(j)
+    // A job that cannot take one is the caller's timing, not a server fault (the coordinator throws a plain Error).
+    if (j.isTerminal()) throw new LivestateError('BAD_REQUEST', `job '${j.name}' is ${j.status}: a savepoint needs a running job`)
+    try {
+      return await this.options.savepoint(j)
+    } catch (e) {
+      if (e instanceof LivestateError || j.status === 'RUNNING') throw e
+      throw new LivestateError('STATE_NOT_READY', `job '${j.name}' is ${j.status}; retry the savepoint shortly`, { retryAfter: 1, cause: e })
+    }
   }
 
   async cancel(job: string): Promise<void> {

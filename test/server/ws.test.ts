@@ -3,6 +3,7 @@
 // (seq jumps, latest values), then closed with 4008 while a normal subscriber keeps every final value.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Registry } from 'prom-client'
+import { click, eventually, resetPage, setKey } from './support/engine.ts'
 import { type TestServer, startTestServer } from './support/start-server.ts'
 import { type Frame, TestWsClient } from './support/ws-client.ts'
 
@@ -68,9 +69,8 @@ describe('WebSocket protocol', () => {
     const snap = await c.waitFor((r) => isChangeOf(sub)(r) && r.frame.key === '/blog/a')
     expect(c.received.indexOf(snap)).toBeGreaterThan(ackIndex)
     expect(snap.frame).toMatchObject({ type: 'snapshot', value: 7, epoch: 1, seq: expect.any(Number) })
-    s.setValue('clicks', 'page-views', '/blog/a', 8)
-    s.setValue('clicks', 'page-views', '/home', 43) // outside the prefix
-    s.gateway.remove('clicks', 'page-views', '/blog/b')
+    // /blog/a 7 → 8, /home 42 → 43 (outside the prefix), /blog/b cleared
+    await s.ingest('clicks', [click('/blog/a'), click('/home'), resetPage('/blog/b')])
     const del = await c.waitFor((r) => isChangeOf(sub)(r) && r.frame.type === 'delete')
     expect(del.frame).toEqual({ sub, type: 'delete', key: '/blog/b', epoch: 1, seq: expect.any(Number) })
     const frames = changes(c, sub)
@@ -81,8 +81,13 @@ describe('WebSocket protocol', () => {
       ['delete', '/blog/b'],
     ])
     expect((await c.request({ id: 8, op: 'unsubscribe', sub })).frame).toEqual({ id: 8, ok: true })
-    s.setValue('clicks', 'page-views', '/blog/a', 9)
-    await c.request({ id: 9, op: 'get', job: 'clicks', state: 'page-views', key: '/home' })
+    await s.ingest('clicks', [click('/blog/a')])
+    let id = 100
+    await eventually(async () =>
+      expect(
+        (await c.request({ id: id++, op: 'get', job: 'clicks', state: 'page-views', key: '/blog/a' })).frame.value,
+      ).toBe(9),
+    )
     expect(changes(c, sub)).toHaveLength(4)
   })
 
@@ -97,11 +102,11 @@ describe('WebSocket protocol', () => {
   it('closing a connection releases its gateway subscriptions', async () => {
     const d = await TestWsClient.open(s.wsUrl)
     await d.request({ id: 1, op: 'subscribe', job: 'orders', state: 'totals', all: true })
-    const before = s.gateway.subscriberCount
+    const before = s.subscriberCount('orders', 'totals')
     d.close()
     await d.closed
     await new Promise((r) => setTimeout(r, 50))
-    expect(s.gateway.subscriberCount).toBe(before - 1)
+    expect(s.subscriberCount('orders', 'totals')).toBe(before - 1)
   })
 })
 
@@ -120,13 +125,15 @@ describe('slow consumers', () => {
   }
 
   let round = 0
-  /** Updates every key once per round until `until()` holds (yielding to I/O between rounds). */
+  /** Ingests one update of every key per round until `until()` holds (checked every 10 rounds). */
   async function produce(until: () => Promise<boolean>, maxRounds = 20_000): Promise<void> {
     for (let i = 0; i < maxRounds; i++) {
       round++
-      for (const key of KEYS) s.setValue('orders', 'totals', key, { round, pad: VALUE })
+      await s.ingest(
+        'orders',
+        KEYS.map((key) => setKey('totals', key, { round, pad: VALUE })),
+      )
       if (i % 10 === 9 && (await until())) return
-      await new Promise((r) => setImmediate(r))
     }
     throw new Error('producer gave up')
   }
@@ -183,12 +190,15 @@ describe('slow consumers', () => {
     socket.pause()
     await produce(async () => (await metric(s.registry, 'livestate_ws_slow_consumer_closes_total')) > closesBefore)
     const last = round + 1
-    for (const key of KEYS) s.setValue('orders', 'totals', key, { round: last, pad: 'final' })
+    await s.ingest(
+      'orders',
+      KEYS.map((key) => setKey('totals', key, { round: last, pad: 'final' })),
+    )
     await finalValues(normal, normalSub, last)
     expectIncreasingSeq(changes(normal, normalSub))
     socket.resume()
     expect(await slow.closed).toEqual({ code: 4008, reason: 'consumer too slow' })
-    expect(s.gateway.subscriberCount).toBe(1) // the slow connection's subscription was released
+    expect(s.subscriberCount('orders', 'totals')).toBe(1) // the slow connection's subscription was released
     expect((await normal.request({ id: 2, op: 'get', job: 'orders', state: 'totals', key: 'k0' })).frame.ok).toBe(true)
     normal.close()
   })
