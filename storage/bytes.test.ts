@@ -42,3 +42,12 @@ describe('prefixUpperBound', () => {
     )
   })
 })
+
+describe('prefixUpperBound on a Buffer', () => {
+  it('does not modify a Buffer prefix (Buffer#slice is a view)', () => {
+    const prefix = Buffer.from([1, 2, 3])
+    const upper = prefixUpperBound(prefix)
+    expect([...prefix]).toEqual([1, 2, 3])
+    expect([...(upper ?? [])]).toEqual([1, 2, 4])
+  })
+})

@@ -38,7 +38,9 @@ export function prefixUpperBound(prefix: Bytes): Bytes | undefined {
   let end = prefix.length
   while (end > 0 && prefix[end - 1] === 0xff) end--
   if (end === 0) return undefined
-  const out = prefix.slice(0, end)
+  // a copy, never a view: Buffer#slice shares memory with the caller's bytes
+  const out = new Uint8Array(end)
+  out.set(prefix.subarray(0, end))
   out[end - 1] = prefix[end - 1]! + 1
   return out
 }

@@ -61,8 +61,13 @@ export class QueryProxy implements QueryGateway {
   }
 
   private notReady(job: JobMaster, state: string): LivestateError {
-    const why = job.isTerminal() ? `job '${job.name}' is ${job.status}` : `the owner of '${state}' is not running yet`
-    return new LivestateError('STATE_NOT_READY', `${why}; retry shortly`, { retryAfter: 1 })
+    if (job.isTerminal()) {
+      // a canceled or failed job never becomes ready again: do not invite retries
+      return new LivestateError('STATE_NOT_READY', `job '${job.name}' is ${job.status}; its live state is gone (committed reads may still answer)`, {
+        retryable: false,
+      })
+    }
+    return new LivestateError('STATE_NOT_READY', `the owner of '${state}' is not running yet; retry shortly`, { retryAfter: 1 })
   }
 
   /** Calls the owner of a key group, re-resolving the location when the answer says it is stale. */

@@ -788,7 +788,7 @@ describe.each(['heap', 'leveldb'] as const)('serving matrix, %s backend', (backe
       const late = await e.api.json.post(`/v1/jobs/${JOB}/savepoints`, undefined)
       expect(late).toMatchObject({ status: 400, body: { error: { code: 'BAD_REQUEST' } } })
       const live = await e.api.json.key(JOB, 'user-clicks', 'u01')
-      expect(live).toMatchObject({ status: 503, body: { error: { code: 'STATE_NOT_READY', retryable: true } } })
+      expect(live).toMatchObject({ status: 503, body: { error: { code: 'STATE_NOT_READY', retryable: false } } })
       expect(live.headers.get('retry-after')).toMatch(/^[1-9]\d*$/)
       const committed = await e.api.json.key(JOB, 'user-clicks', 'u01', '?consistency=committed')
       expect(committed.body).toMatchObject({ value: oracle.value('user-clicks', 'u01'), meta: { checkpointId: id } })

@@ -1,6 +1,7 @@
 // TimestampsAndWatermarksOperator with Flink's BoundedOutOfOrdernessWatermarks: stamps each element
 // with its event time and emits watermark = maxTimestamp - maxOutOfOrderness - 1, either after every
-// element that advances it (interval 0, deterministic) or at most every `interval` ms.
+// element that advances it (interval 0, deterministic) or every `interval` ms from a processing-time
+// timer (Flink's autoWatermarkInterval), so the last watermark of a burst is not held back.
 import type { TimestampSpec } from '../../api/transformation.ts'
 import { MAX_WATERMARK } from '../stream-element.ts'
 import type { OperatorContext } from '../stream-operator.ts'
@@ -9,13 +10,20 @@ import { AbstractStreamOperator } from './abstract-stream-operator.ts'
 export class TimestampsAndWatermarksOperator extends AbstractStreamOperator {
   private maxTimestamp = Number.NEGATIVE_INFINITY
   private emitted = Number.NEGATIVE_INFINITY
-  private lastEmitAt = 0
+  private timer: NodeJS.Timeout | undefined
 
   constructor(
     ctx: OperatorContext,
     private readonly spec: TimestampSpec,
   ) {
     super(ctx)
+  }
+
+  override open(): void {
+    if (this.spec.interval > 0) {
+      this.timer = setInterval(() => this.ctx.mailbox(() => this.emitCurrent()), this.spec.interval)
+      this.timer.unref()
+    }
   }
 
   processElement(value: unknown): void {
@@ -27,13 +35,6 @@ export class TimestampsAndWatermarksOperator extends AbstractStreamOperator {
     if (ts > this.maxTimestamp) {
       this.maxTimestamp = ts
       if (this.spec.interval === 0) this.emitCurrent()
-      else {
-        const now = Date.now()
-        if (now - this.lastEmitAt >= this.spec.interval) {
-          this.lastEmitAt = now
-          this.emitCurrent()
-        }
-      }
     }
   }
 
@@ -54,6 +55,16 @@ export class TimestampsAndWatermarksOperator extends AbstractStreamOperator {
   }
 
   override finish(): void {
+    this.stopTimer()
     this.emitCurrent()
+  }
+
+  override close(): void {
+    this.stopTimer()
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = undefined
   }
 }
