@@ -7,13 +7,13 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { requestId } from 'hono/request-id'
-import { secureHeaders } from 'hono/secure-headers'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { QueryGateway } from '../query/query-gateway.ts'
 import { authenticate, crossSiteGuard, loopbackHostGuard } from './access.ts'
 import type { TokenAuthenticator } from './auth.ts'
 import { describeIssue, errorResponse, toLivestateError } from './errors.ts'
+import { onlyWithOrigin, securityHeaders } from './security-headers.ts'
 import type { ServerLimits } from './limits.ts'
 import type { ServerMetrics } from './metrics.ts'
 import type { ServerApp } from './openapi.ts'
@@ -57,7 +57,8 @@ function bodyLimits(limits: ServerLimits): MiddlewareHandler<ServerEnv> {
     errorResponse(c, new LivestateError('PAYLOAD_TOO_LARGE', `request body exceeds ${max} bytes`))
   const small = bodyLimit({ maxSize: limits.bodyBytes, onError: tooLarge(limits.bodyBytes) })
   const ingest = bodyLimit({ maxSize: limits.ingestBodyBytes, onError: tooLarge(limits.ingestBodyBytes) })
-  return (c, next) => (INGEST_PATH.test(c.req.path) ? ingest : small)(c, next)
+  // GET/HEAD carry no body; reading c.req.raw.body would make node-server build a full Request
+  return (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : (INGEST_PATH.test(c.req.path) ? ingest : small)(c, next))
 }
 
 export function buildApp(deps: AppDeps): ServerApp {
@@ -77,17 +78,17 @@ export function buildApp(deps: AppDeps): ServerApp {
   app.use('*', timing(deps.metrics))
   if (deps.loopbackOnly) app.use('*', loopbackHostGuard())
   app.use('*', requestId())
-  app.use('*', secureHeaders({ crossOriginResourcePolicy: false, strictTransportSecurity: false }))
+  app.use('*', securityHeaders())
   app.use(
     '/v1/*',
-    cors({
+    onlyWithOrigin(cors({
       origin: (origin) => (deps.corsOrigins.includes(origin) ? origin : null),
       allowMethods: ['GET', 'POST', 'OPTIONS'],
       allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Idempotency-Key'],
       exposeHeaders: ['Retry-After', 'X-Request-Id'],
       maxAge: 600,
       credentials: false,
-    }),
+    })),
   )
   app.use('/v1/*', crossSiteGuard(deps.corsOrigins))
   const bearer = authenticate(auth, { queryToken: false })

@@ -52,6 +52,6 @@ export function respond(c: Context, status: number, body: unknown, headers?: Rec
   return c.newResponse(data as string, status as StatusCode, {
     ...headers,
     'content-type': contentType,
-    vary: 'Accept',
+    vary: 'Accept, Origin',
   })
 }
