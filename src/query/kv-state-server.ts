@@ -5,6 +5,7 @@ import { LivestateError } from '@livestate/client'
 import { encodeKeyToBinaryString, decodeKey, type Key } from '../keys/key-codec.ts'
 import { keyGroupChars, VOID_NAMESPACE } from '../state/namespace.ts'
 import { ChangeFeed, type FeedSubscriber, matches } from './change-feed.ts'
+import { mergeKeyGroups } from './key-group-merge.ts'
 import type { KvStateEntry, KvStateRegistry } from './kv-state-registry.ts'
 import type { ChangeEvent, SubscriptionSelector } from './query-gateway.ts'
 
@@ -33,10 +34,6 @@ export interface ScannedEntry {
   value: unknown
   /** The change-feed sequence when the value was read (values are read synchronously). */
   seq: number
-}
-
-function bytesOf(chars: string): Buffer {
-  return Buffer.from(chars, 'latin1')
 }
 
 export class KvStateServer {
@@ -85,35 +82,28 @@ export class KvStateServer {
     return this.entry(kvStateId).handle.backend.observedKeyType
   }
 
-  /** Entries of this subtask in canonical key order (merged over its key groups). */
+  /** Entries of this subtask in canonical key order: a lazy merge over its key groups. */
   async scan(req: KvStateScanRequest): Promise<ScannedEntry[]> {
     const e = this.entry(req.kvStateId)
     const table = e.handle.backend.tableOf(e.handle.state.descriptor.name)
     if (!table) return []
     let lower = req.fromKey ?? ''
     if (req.prefix !== undefined && req.prefix > lower) lower = req.prefix
-    const perGroup: ScannedEntry[][] = []
-    for (const kg of e.keyGroupRange) {
-      const kgChars = keyGroupChars(kg)
-      const after = req.afterKey !== undefined && req.afterKey + '\xff' > lower ? kgChars + req.afterKey + '\xff' : kgChars + lower
-      const found: ScannedEntry[] = []
-      let lastKey: string | undefined
-      for await (const primary of table.primaryKeys(kg, kg, after)) {
-        const { key, end } = decodeKey(bytesOf(primary.slice(2)))
-        const keyChars = primary.slice(2, 2 + end)
-        if (keyChars === lastKey) continue
-        if (req.prefix !== undefined && !keyChars.startsWith(req.prefix)) break
-        if (req.toKey !== undefined && keyChars >= req.toKey) break
-        lastKey = keyChars
-        const seq = this.feeds.get(req.kvStateId)?.seq ?? 0
-        const value = await this.valueAt(e, kgChars + keyChars, key, {})
-        if (value === undefined) continue
-        found.push({ keyChars, key, value, seq })
-        if (found.length >= req.limit) break
-      }
-      if (found.length > 0) perGroup.push(found)
+    const out: ScannedEntry[] = []
+    const keys = mergeKeyGroups(table, e.keyGroupRange.startKeyGroup, e.keyGroupRange.endKeyGroup, {
+      lower,
+      ...(req.afterKey === undefined ? {} : { afterKey: req.afterKey }),
+      ...(req.toKey === undefined ? {} : { toKey: req.toKey }),
+      ...(req.prefix === undefined ? {} : { prefix: req.prefix }),
+    })
+    for await (const k of keys) {
+      const seq = this.feeds.get(req.kvStateId)?.seq ?? 0
+      const value = await this.valueAt(e, keyGroupChars(k.keyGroup) + k.keyChars, k.key, {})
+      if (value === undefined) continue
+      out.push({ keyChars: k.keyChars, key: k.key, value, seq })
+      if (out.length >= req.limit) break
     }
-    return mergeSorted(perGroup, req.limit)
+    return out
   }
 
   /**
@@ -172,10 +162,4 @@ export class KvStateServer {
       feed.remove(sub)
     }
   }
-}
-
-function mergeSorted(lists: ScannedEntry[][], limit: number): ScannedEntry[] {
-  const all = lists.flat()
-  all.sort((a, b) => (a.keyChars < b.keyChars ? -1 : a.keyChars > b.keyChars ? 1 : 0))
-  return all.slice(0, limit)
 }
