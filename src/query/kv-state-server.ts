@@ -2,7 +2,7 @@
 // subscriptions for the KvStateIDs registered here. It refuses a key group it does not own
 // (NOT_OWNER) and an unknown id (UNKNOWN_KV_STATE_ID): the proxy re-resolves the location on both.
 import { LivestateError } from '@livestate/client'
-import { encodeKeyToBinaryString, decodeKey, type Key } from '../keys/key-codec.ts'
+import { encodeKeyToBinaryString, type Key } from '../keys/key-codec.ts'
 import { keyGroupChars, VOID_NAMESPACE } from '../state/namespace.ts'
 import { ChangeFeed, type FeedSubscriber, matches } from './change-feed.ts'
 import { mergeKeyGroups } from './key-group-merge.ts'
