@@ -124,7 +124,7 @@ export class ClientCore {
           (d): StateInfo => ({ kind: d.kind, keyType: d.keyType }),
           (error: unknown): StateInfo => {
             if (!isLivestateError(error) || error.retryable) this.stateInfos.delete(cacheKey)
-            return {}
+            return isLivestateError(error) ? { error } : {}
           },
         )
       this.stateInfos.set(cacheKey, info)

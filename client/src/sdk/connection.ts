@@ -1,7 +1,13 @@
 // The one shared WebSocket of a client: opens it on demand, pipelines requests through the
 // RequestManager, hands subscription frames to the registry, and reconnects with backoff while
 // anything still needs a socket. The lifecycle is the table in connection-state.ts.
-import { DEFAULT_DECODE_LIMITS, type DecodeLimits, decodeUntrustedMsgpack, encodeMsgpack } from '../protocol/codec.ts'
+import {
+  DEFAULT_DECODE_LIMITS,
+  type DecodeLimits,
+  decodeUntrustedMsgpack,
+  encodeMsgpack,
+  encodeMsgpackFrame,
+} from '../protocol/codec.ts'
 import { decodeJson, encodeJson } from '../protocol/json.ts'
 import { LivestateError } from '../protocol/livestate-error.ts'
 import {
@@ -112,28 +118,38 @@ export class Connection {
    * `onAnswer` runs synchronously when the answer arrives, before any later frame is handled — the
    * registry binds a subscription id there so the snapshot frames right behind the ack find it.
    */
-  async request(
-    frame: OutgoingFrame,
-    timeoutMs: number,
-    onAnswer?: (frame: ResponseFrame) => void,
-  ): Promise<ResponseFrame> {
-    await this.whenOpen(timeoutMs)
+  request(frame: OutgoingFrame, timeoutMs: number, onAnswer?: (frame: ResponseFrame) => void): Promise<ResponseFrame> {
+    return this.exchange(frame, timeoutMs, onAnswer).then(okOrThrow)
+  }
+
+  /**
+   * Sends a request and resolves with its answer, ok or error frame alike (for the hot path, whose
+   * caller reads both in one step). `frame` becomes the wire frame — its `id` is set here — so pass
+   * a fresh object. Fails only when no answer comes (socket lost, TIMEOUT, client closed).
+   */
+  exchange(frame: OutgoingFrame, timeoutMs: number, onAnswer?: (frame: ResponseFrame) => void): Promise<ResponseFrame> {
+    // While open the frame goes out synchronously, with no wait for whenOpen.
+    if (this.current !== 'open') {
+      return this.whenOpen(timeoutMs).then(() => this.exchange(frame, timeoutMs, onAnswer))
+    }
     const { id, response } = this.requests.register(timeoutMs, onAnswer)
+    const wire = frame as ClientFrame
+    wire.id = id
     try {
-      this.send({ ...frame, id } as ClientFrame)
+      this.send(wire)
     } catch (error) {
       this.requests.reject(id, error)
     }
-    const answer = await response
-    if (!answer.ok) throw LivestateError.fromBody(answer.error)
-    return answer
+    return response
   }
 
   /** Fire-and-forget frame (unsubscribe); dropped silently when no socket is open. */
   sendIfOpen(frame: OutgoingFrame): void {
     if (this.current !== 'open') return
     try {
-      this.send({ ...frame, id: this.requests.nextId() } as ClientFrame)
+      const wire = frame as ClientFrame
+      wire.id = this.requests.nextId()
+      this.send(wire)
     } catch (error) {
       this.hooks.onError(error)
     }
@@ -177,9 +193,10 @@ export class Connection {
       socket.send(encodeJson(frame))
       return
     }
-    // msgpackr writes an `undefined` field as extension 0xd4, which untrusted decoders reject: drop
-    // such fields as JSON does. Copy: msgpackr hands out views of a buffer it reuses.
-    socket.send(new Uint8Array(encodeMsgpack(withoutUndefinedFields(frame))))
+    // A frame with an `undefined` field (none on the hot path) goes through encodeMsgpack, which drops
+    // such fields as JSON does. No copy: msgpackr returns a view of its shared buffer and never writes
+    // over it again (later packs continue behind it; a full buffer is replaced, not reused).
+    socket.send(hasUndefinedField(frame) ? encodeMsgpack(frame) : encodeMsgpackFrame(frame))
   }
 
   private async openSocket(): Promise<void> {
@@ -200,7 +217,9 @@ export class Connection {
     }
     this.socket = socket
     this.upgradeStatus = undefined
-    socket.binaryType = 'arraybuffer'
+    // Browsers deliver Blobs unless told otherwise; we decode ArrayBuffers. `ws` delivers Buffers
+    // (Uint8Arrays) by default: kept, as converting costs a copy per message.
+    if (socket.binaryType !== 'nodebuffer') socket.binaryType = 'arraybuffer'
     socket.onopen = () => {
       if (this.socket !== socket) return
       if (!this.fire('opened')) return
@@ -280,6 +299,16 @@ export class Connection {
   }
 }
 
+function hasUndefinedField(frame: object): boolean {
+  for (const name in frame) if ((frame as Record<string, unknown>)[name] === undefined) return true
+  return false
+}
+
+function okOrThrow(answer: ResponseFrame): ResponseFrame {
+  if (!answer.ok) throw LivestateError.fromBody(answer.error)
+  return answer
+}
+
 function fatalUpgradeError(status: number | undefined): LivestateError | undefined {
   if (status === undefined || status === 408 || status === 429 || status < 400 || status >= 500) return undefined
   if (status === 401)
@@ -287,10 +316,4 @@ function fatalUpgradeError(status: number | undefined): LivestateError | undefin
   if (status === 403)
     return new LivestateError('FORBIDDEN', 'WebSocket upgrade refused: 403 (token scope or Origin not allowed)')
   return new LivestateError('BAD_REQUEST', `WebSocket upgrade refused with HTTP ${status}`)
-}
-
-function withoutUndefinedFields<T extends object>(frame: T): T {
-  const out: Record<string, unknown> = {}
-  for (const [name, value] of Object.entries(frame)) if (value !== undefined) out[name] = value
-  return out as T
 }

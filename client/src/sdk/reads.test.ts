@@ -159,6 +159,19 @@ describe('getMany', () => {
     expect(server.httpLog.filter((l) => l.startsWith('POST'))).toHaveLength(3)
   })
 
+  test('over the WebSocket, a get answered with a retryable error frame is retried; a missing key is undefined', async () => {
+    const views = open({ transport: 'ws', retry: { retries: 3, baseDelayMs: 1, maxDelayMs: 5 } })
+      .job('clicks')
+      .state<string, number>('page-views')
+    server.wsFrames.length = 0
+    server.failNext(2, { code: 'STATE_NOT_READY', match: /^get$/ })
+    expect(await views.get('/home')).toBe(42)
+    expect(server.wsFrames.map((f) => f.op)).toEqual(['get', 'get', 'get'])
+    expect(await views.get('/missing')).toBeUndefined()
+    server.failNext(4, { code: 'TIMEOUT', match: /^get$/ }) // the first try and 3 retries
+    await expect(views.get('/home')).rejects.toMatchObject({ code: 'TIMEOUT', retryable: true })
+  })
+
   test('works over the WebSocket with msgpack', async () => {
     const views = open({ transport: 'ws', encoding: 'msgpack' }).job('clicks').state<string, number>('page-views')
     server.wsFrames.length = 0

@@ -40,6 +40,35 @@ describe('RequestManager', () => {
     expect(m.resolve({ id: r.id, ok: true })).toBe(false)
   })
 
+  test('one timer serves every deadline: each request times out on its own, the earliest first', async () => {
+    const m = new RequestManager()
+    const slow = m.register(120)
+    const fast = m.register(20)
+    const answered = m.register(40)
+    const order: string[] = []
+    void slow.response.catch(() => order.push('slow'))
+    void fast.response.catch(() => order.push('fast'))
+    m.resolve({ id: answered.id, ok: true })
+    await expect(fast.response).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringMatching(/20 ms/) })
+    expect(m.size).toBe(1)
+    await expect(slow.response).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringMatching(/120 ms/) })
+    expect(order).toEqual(['fast', 'slow'])
+    await expect(answered.response).resolves.toMatchObject({ ok: true })
+  })
+
+  test('the deadline timer never keeps a process alive (unref), and re-arms only for earlier deadlines', () => {
+    const m = new RequestManager()
+    const first = m.register(60_000)
+    const timer = (m as unknown as { timer: NodeJS.Timeout }).timer
+    expect(timer.hasRef()).toBe(false)
+    m.resolve({ id: first.id, ok: true })
+    const later = m.register(60_000)
+    expect((m as unknown as { timer: NodeJS.Timeout }).timer).toBe(timer) // a later deadline: same timer
+    const earlier = m.register(1_000)
+    expect((m as unknown as { timer: NodeJS.Timeout }).timer).not.toBe(timer) // earlier: re-armed
+    for (const r of [later, earlier]) m.resolve({ id: r.id, ok: true })
+  })
+
   test('rejectAll fails every pending request (a dropped socket)', async () => {
     const m = new RequestManager()
     const err = new LivestateError('INTERNAL', 'lost', { retryable: true })

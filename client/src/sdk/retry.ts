@@ -22,18 +22,36 @@ export function retryDelay(error: unknown, attempt: number, policy: RetryPolicy)
   return backoffDelay(attempt, policy)
 }
 
-export async function withRetry<T>(
+export function withRetry<T>(
   operation: (attempt: number) => Promise<T>,
   policy: RetryPolicy,
   signal?: AbortSignal,
 ): Promise<T> {
+  // The first attempt gets no async frame of its own: reads are hot and their failures rare.
+  let first: Promise<T>
+  try {
+    first = operation(0)
+  } catch (error) {
+    first = Promise.reject(error)
+  }
+  return first.catch((error: unknown) => retryAfter(error, operation, policy, signal))
+}
+
+async function retryAfter<T>(
+  firstError: unknown,
+  operation: (attempt: number) => Promise<T>,
+  policy: RetryPolicy,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  let error = firstError
   for (let attempt = 0; ; attempt++) {
+    const delay = retryDelay(error, attempt, policy)
+    if (delay === undefined) throw error
+    await sleep(delay, signal)
     try {
-      return await operation(attempt)
-    } catch (error) {
-      const delay = retryDelay(error, attempt, policy)
-      if (delay === undefined) throw error
-      await sleep(delay, signal)
+      return await operation(attempt + 1)
+    } catch (next) {
+      error = next
     }
   }
 }

@@ -3,10 +3,13 @@
 // becomes a bigint again. With no description (describe failed) values pass through untouched.
 import type { KeyType, StateKind } from '../protocol/http-bodies.ts'
 import type { Key } from '../protocol/keys.ts'
+import type { LivestateError } from '../protocol/livestate-error.ts'
 
 export interface StateInfo {
   kind?: StateKind
   keyType?: KeyType
+  /** Why the description failed, when it did (values then pass through undecoded). */
+  error?: LivestateError
 }
 
 export interface ValueSelection {

@@ -1,13 +1,16 @@
 // One queryable state of one job: point, batch and range reads (HTTP, or the WebSocket when open or
 // asked for) with retries, and live subscriptions. Implements every handle shape of client-types.ts.
+import type { ErrorCode } from '../protocol/error-codes.ts'
 import type { EntriesBody, GetBody, GetManyBody } from '../protocol/http-bodies.ts'
 import { type Key, keyId } from '../protocol/keys.ts'
 import { LivestateError, isLivestateError } from '../protocol/livestate-error.ts'
 import {
   type GetManyEntry,
+  type GetOkFrame,
   MAX_KEYS_PER_REQUEST,
   type SubscribeSelector,
   type WindowSelector,
+  type WireReadOptions,
 } from '../protocol/messages.ts'
 import type { ClientCore } from './client-core.ts'
 import type {
@@ -19,13 +22,26 @@ import type {
   Subscription,
   WatchEvent,
 } from './client-types.ts'
-import { withRetry } from './retry.ts'
+import { sleep } from './backoff.ts'
+import { retryDelay, withRetry } from './retry.ts'
 import { type StateInfo, decodeStateKey, decodeStateValue } from './state-codec.ts'
 import { watchSubscription } from './watch.ts'
 
 type GetOptions = ReadOptions & { mapKey?: Key; window?: WindowSelector }
 
+const NO_OPTIONS: GetOptions = Object.freeze({})
+
+function decodeWith(info: StateInfo | undefined, value: unknown, options: GetOptions): unknown {
+  return info === undefined ? value : decodeStateValue(info, value, options)
+}
+
+/** Answers to the state's description that a subscription would get too, whatever the token's scopes. */
+const SUBSCRIPTION_ENDING_CODES: ReadonlySet<ErrorCode> = new Set(['UNAUTHORIZED', 'UNKNOWN_JOB', 'UNKNOWN_STATE'])
+
 export class StateHandleImpl<K extends Key, V> {
+  /** The state's description, once one succeeded (the hot path then decodes without waiting). */
+  private described: { job: string; info: StateInfo } | undefined
+
   constructor(
     private readonly core: ClientCore,
     /** undefined: the client's default job, resolved on first use. */
@@ -57,54 +73,118 @@ export class StateHandleImpl<K extends Key, V> {
     }
   }
 
-  private static wireOptions(options: GetOptions) {
-    const { consistency, minCheckpoint, timeout, mapKey, window } = options
-    return { consistency, minCheckpoint, timeout, mapKey, window }
+  /** Adds the read options that are set to a WS frame (absent ones stay absent, as on the wire). */
+  private static withWireOptions<F extends object>(frame: F, options: GetOptions): F {
+    const f = frame as F & WireReadOptions
+    if (options.consistency !== undefined) f.consistency = options.consistency
+    if (options.minCheckpoint !== undefined) f.minCheckpoint = options.minCheckpoint
+    if (options.timeout !== undefined) f.timeout = options.timeout
+    if (options.mapKey !== undefined) f.mapKey = options.mapKey
+    if (options.window !== undefined) f.window = options.window
+    return f
   }
 
-  async get(key: K, options: GetOptions = {}): Promise<V | undefined> {
-    const job = await this.resolveJob()
-    const info = this.core.stateInfo(job, this.name)
-    const found = await withRetry(() => this.getOnce(job, key, options), this.core.retry)
-    if (!found.found) return undefined
-    return decodeStateValue(await info, found.value, options) as V
+  /** The state's description once it is known; undefined until then (and after failures). */
+  private describedAs(job: string): StateInfo | undefined {
+    return this.described?.job === job ? this.described.info : undefined
   }
 
-  private async getOnce(job: string, key: K, options: GetOptions): Promise<{ found: boolean; value?: unknown }> {
-    try {
-      if (this.core.usesWebSocket(options.transport)) {
-        const answer = await this.core.connection.request(
-          { op: 'get', job, state: this.name, key, ...StateHandleImpl.wireOptions(options) },
-          this.timeoutFor(options),
-        )
-        return { found: true, value: (answer as { value?: unknown }).value }
-      }
-      if (typeof key === 'string' || typeof key === 'number' || typeof key === 'bigint') {
-        const body = await this.core.http.request<GetBody>({
-          method: 'GET',
-          path: this.statePath(job, 'keys', String(key)),
-          query: StateHandleImpl.query(options),
-          timeoutMs: this.timeoutFor(options),
-        })
-        return { found: true, value: body.value }
-      }
-      // Booleans and composite keys have no path form: POST …/get with one key.
-      const [entry] = await this.getManyPage(job, [key], options)
-      if (entry === undefined || 'error' in entry) {
-        if (entry?.error.code === 'KEY_NOT_FOUND' || entry === undefined) return { found: false }
-        throw LivestateError.fromBody(entry.error)
-      }
-      return { found: true, value: entry.value }
-    } catch (error) {
-      if (isLivestateError(error) && error.code === 'KEY_NOT_FOUND') return { found: false }
-      throw error
+  // The hot path of the SDK: once the job and the state's description are known, a point read over
+  // the open socket is one frame each way and two promises (the answer's and the retry guard's).
+  get(key: K, options: GetOptions = NO_OPTIONS): Promise<V | undefined> {
+    if (this.job === undefined) return this.core.jobName().then((job) => this.getIn(job, key, options))
+    return this.getIn(this.job, key, options)
+  }
+
+  private getIn(job: string, key: K, options: GetOptions): Promise<V | undefined> {
+    // (No named closures on this path: tsx's keepNames wraps each one in a defineProperty call.)
+    const known = this.describedAs(job)
+    if (known !== undefined) return this.attemptGet(job, key, options, known, 0)
+    // First read of this state: describe it alongside, decode once both are in.
+    const info = this.describe(job)
+    return this.attemptGet(job, key, options, undefined, 0).then((value) =>
+      value === undefined ? undefined : info.then((i) => decodeStateValue(i, value, options) as V),
+    )
+  }
+
+  /** The state's description (cached by the core); remembered here once it succeeded. */
+  private describe(job: string): Promise<StateInfo> {
+    return this.core.stateInfo(job, this.name).then((info) => {
+      if (info.error === undefined) this.described = { job, info }
+      return info
+    })
+  }
+
+  /**
+   * Attempt number `attempt` of a read: the value (decoded with `info` when given), or undefined when
+   * the key has none. A retryable failure waits and tries again within the same chain — withRetry's
+   * policy without its extra promise per read.
+   */
+  private attemptGet(
+    job: string,
+    key: K,
+    options: GetOptions,
+    info: StateInfo | undefined,
+    attempt: number,
+  ): Promise<V | undefined> {
+    if (this.core.usesWebSocket(options.transport)) {
+      const frame = StateHandleImpl.withWireOptions({ op: 'get' as const, job, state: this.name, key }, options)
+      return this.core.connection.exchange(frame, this.timeoutFor(options)).then(
+        (answer) => {
+          if (answer.ok) return decodeWith(info, (answer as GetOkFrame).value, options) as V
+          if (answer.error.code === 'KEY_NOT_FOUND') return undefined
+          return this.retryGet(LivestateError.fromBody(answer.error), job, key, options, info, attempt)
+        },
+        (error: unknown) => this.retryGet(error, job, key, options, info, attempt),
+      )
     }
+    return this.getOverHttp(job, key, options).then(
+      (value) => (value === undefined ? undefined : (decodeWith(info, value, options) as V)),
+      (error: unknown) => {
+        if (isLivestateError(error) && error.code === 'KEY_NOT_FOUND') return undefined
+        return this.retryGet(error, job, key, options, info, attempt)
+      },
+    )
+  }
+
+  private retryGet(
+    error: unknown,
+    job: string,
+    key: K,
+    options: GetOptions,
+    info: StateInfo | undefined,
+    attempt: number,
+  ): Promise<V | undefined> {
+    const delay = retryDelay(error, attempt, this.core.retry)
+    if (delay === undefined) return Promise.reject(error)
+    return sleep(delay).then(() => this.attemptGet(job, key, options, info, attempt + 1))
+  }
+
+  /** The raw value over HTTP, or undefined when the key has none. */
+  private async getOverHttp(job: string, key: K, options: GetOptions): Promise<unknown> {
+    if (typeof key === 'string' || typeof key === 'number' || typeof key === 'bigint') {
+      const body = await this.core.http.request<GetBody>({
+        method: 'GET',
+        path: this.statePath(job, 'keys', String(key)),
+        query: StateHandleImpl.query(options),
+        timeoutMs: this.timeoutFor(options),
+      })
+      return body.value
+    }
+    // Booleans and composite keys have no path form: POST …/get with one key.
+    const [entry] = await this.getManyPage(job, [key], options)
+    if (entry === undefined) return undefined
+    if ('error' in entry) {
+      if (entry.error.code === 'KEY_NOT_FOUND') return undefined
+      throw LivestateError.fromBody(entry.error)
+    }
+    return entry.value
   }
 
   private async getManyPage(job: string, keys: readonly Key[], options: GetOptions): Promise<GetManyEntry[]> {
     if (this.core.usesWebSocket(options.transport)) {
       const answer = await this.core.connection.request(
-        { op: 'getMany', job, state: this.name, keys: [...keys], ...StateHandleImpl.wireOptions(options) },
+        StateHandleImpl.withWireOptions({ op: 'getMany' as const, job, state: this.name, keys: [...keys] }, options),
         this.timeoutFor(options),
       )
       return (answer as { entries?: GetManyEntry[] }).entries ?? []
@@ -242,6 +322,14 @@ export class StateHandleImpl<K extends Key, V> {
       .then(async (job) => {
         const info: StateInfo = await this.core.stateInfo(job, this.name)
         if (closed) return
+        // The description says no subscription can succeed: end now. Over the socket the same answer
+        // would come as an error frame in Node, but a browser never learns why an upgrade was refused
+        // (a missing or bad token) and would retry forever. FORBIDDEN is not final: a token may have
+        // `subscribe` without `read`.
+        if (info.error !== undefined && SUBSCRIPTION_ENDING_CODES.has(info.error.code)) {
+          end(info.error)
+          return
+        }
         local = this.core.registry.add(
           { job, state: this.name, selector },
           {

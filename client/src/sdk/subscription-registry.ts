@@ -90,6 +90,7 @@ export class SubscriptionRegistry {
     this.byServerId.clear()
     for (const sub of this.subs) {
       sub.serverId = undefined
+      sub.tracker.resubscribed()
       this.subscribe(sub, 0)
     }
   }

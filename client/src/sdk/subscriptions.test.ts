@@ -1,11 +1,44 @@
 // Live subscriptions over a real local server speaking the WS contract: snapshot + changes, gap-free
 // resume after a dropped socket, (epoch, seq) dedup, watch iterators, errors.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { WebSocket } from 'ws'
 import { type ContractServer, startContractServer } from '../../test/contract-server.ts'
 import { waitFor } from '../../test/wait-for.ts'
 import type { Key } from '../protocol/keys.ts'
 import type { ChangeMeta, ClientOptions, LivestateClient } from './client-types.ts'
 import { createClient } from './create-client.ts'
+import type { WebSocketLike } from './websocket-impl.ts'
+
+/** `ws` as a browser's WebSocket behaves: an error event never says why an upgrade was refused. */
+class StatuslessWebSocket implements WebSocketLike {
+  private readonly socket: WebSocket
+  onopen: WebSocketLike['onopen'] = null
+  onclose: WebSocketLike['onclose'] = null
+  onerror: WebSocketLike['onerror'] = null
+  onmessage: WebSocketLike['onmessage'] = null
+  constructor(url: string) {
+    this.socket = new WebSocket(url)
+    this.socket.onopen = (e) => this.onopen?.(e)
+    this.socket.onclose = (e) => this.onclose?.(e)
+    this.socket.onerror = () => this.onerror?.({ type: 'error' })
+    this.socket.onmessage = (e) => this.onmessage?.(e)
+  }
+  get readyState() {
+    return this.socket.readyState
+  }
+  get binaryType() {
+    return this.socket.binaryType
+  }
+  set binaryType(type: string) {
+    this.socket.binaryType = type as WebSocket['binaryType']
+  }
+  send(data: string | ArrayBuffer | Uint8Array) {
+    this.socket.send(data)
+  }
+  close(code?: number, reason?: string) {
+    this.socket.close(code, reason)
+  }
+}
 
 let server: ContractServer
 const clients: LivestateClient[] = []
@@ -240,6 +273,20 @@ describe('subscription errors', () => {
       .state(state)
       .subscribe({ all: true }, () => {})
     await ok.ready
+  })
+
+  test('without a valid token a browser-like socket (refusals without a status) still ends with UNAUTHORIZED', async () => {
+    const state = freshState()
+    server.tokens = new Set(['secret'])
+    const failures: unknown[] = []
+    const sub = open({ WebSocket: StatuslessWebSocket })
+      .job('clicks')
+      .state(state)
+      .subscribe({ all: true }, () => {}, { onError: (e) => failures.push(e) })
+    // The state's description (HTTP) answers 401: the subscription ends instead of retrying forever.
+    await expect(sub.ready).rejects.toMatchObject({ code: 'UNAUTHORIZED' })
+    expect(failures).toMatchObject([{ code: 'UNAUTHORIZED' }])
+    expect(sub.closed).toBe(true)
   })
 
   test('subscribing on a closed client fails instead of hanging', async () => {
