@@ -9,6 +9,7 @@ import { parseSize, splitMemoryBudget } from '../storage/memory-budget.ts'
 import { LevelStateBackend } from './state/leveldb/level-state-backend.ts'
 import type { JobDefinition } from './api/job.ts'
 import type { JobMaster } from './cluster/job-master.ts'
+import { EpochFile } from './cluster/epoch-file.ts'
 import { registerJobMetrics } from './cluster/job-metrics.ts'
 import { HEAP_STATE_TABLES, MiniCluster } from './cluster/mini-cluster.ts'
 import { DEFAULT_CHECKPOINT_OPTIONS } from './checkpoint/checkpoint-coordinator.ts'
@@ -96,6 +97,7 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
   }
   const storage = new CheckpointStorage(join(jobDir, 'checkpoints'), join(jobDir, 'savepoints'))
   const restoreFrom = await findRestorePoint(storage, o)
+  const epochs = await EpochFile.open(jobDir)
   if (restoreFrom) checkRestoreCompatibility(plan.graph, restoreFrom)
   const master = cluster.submit(o.job, {
     ...(o.parallelism === undefined ? {} : { parallelism: o.parallelism }),
@@ -109,6 +111,8 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
       highestId: await storage.highestId(),
     },
     ...(restoreFrom ? { restoreFrom } : {}),
+    initialEpoch: await epochs.next(),
+    nextEpoch: () => epochs.next(),
   })
   // The ingest log is truncated only behind completed checkpoints (a restart may rewind to them).
   master.coordinator?.onCompleted((c) => {

@@ -57,6 +57,8 @@ export class CheckpointCoordinator {
   private consecutiveFailures = 0
   private nextId = 1
   private pending: Pending | undefined
+  /** The completion (manifest write, retention, listeners) of a fully acknowledged checkpoint. */
+  private completing: Promise<void> | undefined
   private periodic: NodeJS.Timeout | undefined
   private readonly listeners = new Set<(c: CompletedCheckpoint) => void>()
   private queue: Promise<unknown> = Promise.resolve()
@@ -101,10 +103,17 @@ export class CheckpointCoordinator {
 
   private async triggerNow(options: { savepoint?: boolean; stopAfter?: boolean; final?: boolean }): Promise<CompletedCheckpoint> {
     if (!this.job.isRunning()) throw new Error(`job '${this.job.name}' is not running`)
-    const executions = this.job.executions()
     const checkpointId = this.nextId++
     const savepoint = options.savepoint ?? false
     const dir = await this.storage.prepare(checkpointId, savepoint)
+    // The job may have restarted (or stopped) while the directory was prepared: the executions are
+    // read only now, with no await before the barriers go out, so a checkpoint never waits for acks
+    // of an earlier attempt's tasks (it would stay pending until its timeout, blocking all others).
+    if (!this.job.isRunning()) {
+      this.storage.abort(dir).catch(() => {})
+      throw new Error(`job '${this.job.name}' is not running`)
+    }
+    const executions = this.job.executions()
     return new Promise<CompletedCheckpoint>((resolve, reject) => {
       const timer = setTimeout(() => this.fail(checkpointId, `checkpoint ${checkpointId} timed out after ${this.options.timeout} ms`), this.options.timeout)
       timer.unref()
@@ -123,7 +132,22 @@ export class CheckpointCoordinator {
     const p = this.pending
     if (!p || p.checkpointId !== checkpointId || !p.expected.delete(executionId)) return
     p.acks.push(snapshot)
-    if (p.expected.size === 0) void this.complete(p)
+    if (p.expected.size !== 0) return
+    // Every task acknowledged: the checkpoint is whole and is completed even if the job restarts or
+    // stops meanwhile. It is no longer pending, so abort() cannot delete its files under the manifest
+    // being written (which left a "complete" checkpoint with missing state files).
+    clearTimeout(p.timer)
+    this.pending = undefined
+    const completing = this.complete(p)
+    this.completing = completing
+    void completing.then(() => {
+      if (this.completing === completing) this.completing = undefined
+    })
+  }
+
+  /** Resolves once no checkpoint is being completed: a restart reads `latest` only after that. */
+  settled(): Promise<void> {
+    return this.completing ?? Promise.resolve()
   }
 
   decline(checkpointId: number, reason: string): void {
@@ -131,12 +155,10 @@ export class CheckpointCoordinator {
   }
 
   private async complete(p: Pending): Promise<void> {
-    clearTimeout(p.timer)
     try {
       const manifest = buildManifest(this.job.name, p.checkpointId, p.savepoint, p.acks)
       await this.storage.complete(p.dir, manifest)
       const completed: CompletedCheckpoint = { checkpointId: p.checkpointId, dir: p.dir, manifest }
-      this.pending = undefined
       this.lastStats = {
         checkpointId: p.checkpointId,
         durationMs: performance.now() - p.triggeredAt,
@@ -153,15 +175,19 @@ export class CheckpointCoordinator {
       for (const l of this.listeners) l(completed)
       p.resolve(completed)
     } catch (e) {
-      this.fail(p.checkpointId, `completing checkpoint ${p.checkpointId} failed: ${(e as Error).message}`)
+      this.failed(p, `completing checkpoint ${p.checkpointId} failed: ${(e as Error).message}`)
     }
   }
 
   private fail(checkpointId: number, reason: string): void {
     const p = this.pending
     if (!p || p.checkpointId !== checkpointId) return
-    clearTimeout(p.timer)
     this.pending = undefined
+    this.failed(p, reason)
+  }
+
+  private failed(p: Pending, reason: string): void {
+    clearTimeout(p.timer)
     this.failedCount++
     this.storage.abort(p.dir).catch(() => {})
     p.reject(new Error(reason))

@@ -61,6 +61,8 @@ export class JobManager implements JobManagerGateway {
       ...(options.restartStrategy ?? job.options.restartStrategy ? { restartStrategy: options.restartStrategy ?? job.options.restartStrategy } : {}),
       ...(options.checkpointing ? { checkpointing: options.checkpointing } : {}),
       ...(options.restoreFrom ? { restoreFrom: options.restoreFrom } : {}),
+      ...(options.nextEpoch ? { nextEpoch: options.nextEpoch } : {}),
+      ...(options.initialEpoch !== undefined ? { initialEpoch: options.initialEpoch } : {}),
     })
     this.jobs.set(jobId, master)
     master.start()

@@ -36,6 +36,10 @@ export function newJobId(): string {
 
 export interface JobMasterOptions {
   restartStrategy?: RestartStrategy
+  /** The first epoch (reserved by the caller, above every epoch an earlier process used). */
+  initialEpoch?: number
+  /** Persists epochs across processes: returns the next epoch to use (written before use). */
+  nextEpoch?: () => Promise<number>
   checkpointing?: { storage: CheckpointStorage; options: CheckpointCoordinatorOptions; highestId: number }
   restoreFrom?: CompletedCheckpoint
 }
@@ -114,6 +118,7 @@ export class JobMaster {
 
   start(): void {
     this.artifacts.restore = this.options.restoreFrom
+    if (this.options.initialEpoch !== undefined) this.epoch = this.options.initialEpoch
     this.deploy()
     this.coordinator?.start()
   }
@@ -192,12 +197,16 @@ export class JobMaster {
 
   private redeploy(): void {
     setTimeout(() => {
-      if (this.status !== 'RESTARTING') return
-      this.restarts++
-      this.epoch++
-      this.endedSources.clear()
-      this.artifacts.restore = this.coordinator?.latest ?? this.options.restoreFrom
-      this.deploy()
+      // A checkpoint every task acknowledged before the failure may still be completing: restore
+      // from it once it is (or from the one before it, if its completion failed).
+      void (this.coordinator?.settled() ?? Promise.resolve()).then(() => {
+        if (this.status !== 'RESTARTING') return
+        this.restarts++
+        this.epoch++
+        this.endedSources.clear()
+        this.artifacts.restore = this.coordinator?.latest ?? this.options.restoreFrom
+        this.deploy()
+      })
     }, this.restartDelay).unref()
   }
 

@@ -94,7 +94,11 @@ export class Task {
       await this.drainPending()
       const source = { name: this.options.sourceName ?? this.options.taskName, position: reader.position() }
       performCheckpoint(barrier, this.chain, this.options.writers, this.options.identity, source, this.options.checkpoints)
-      if (barrier.stopAfter) this.stopRequested = true
+      if (barrier.stopAfter) {
+        // Stop-with-checkpoint: the source ends only once this checkpoint completed (see runSource).
+        this.stopRequested = true
+        this.finalBarrierId = barrier.checkpointId
+      }
       if (this.endOfData && barrier.final) this.finalBarrierId = barrier.checkpointId
     })
   }
@@ -164,8 +168,11 @@ export class Task {
         if (this.cancelled) return false
         if (!this.mailbox.isEmpty) await this.mailbox.drain()
         if (this.stopRequested) {
+          // Ending now would let the job finish before the stop checkpoint's acks are in, and a
+          // finished job aborts its pending checkpoint: wait until it completed (or we are cancelled).
           await this.flushOutputs()
-          return true
+          await this.serveMailboxUntilFinalCheckpoint()
+          return !this.cancelled
         }
         let status = reader.poll(SOURCE_STEP, emit)
         if (typeof status !== 'string') status = await status
@@ -200,7 +207,12 @@ export class Task {
   private async awaitFinalCheckpoint(): Promise<void> {
     this.endOfData = true
     this.options.checkpoints.endOfData()
-    while (!this.finalCheckpointDone && !this.cancelled && !this.stopRequested) {
+    await this.serveMailboxUntilFinalCheckpoint()
+  }
+
+  /** Serves the mailbox (barriers, completion notices) until checkpoint `finalBarrierId` completed or cancel. */
+  private async serveMailboxUntilFinalCheckpoint(): Promise<void> {
+    while (!this.finalCheckpointDone && !this.cancelled) {
       await Promise.race([this.mailbox.next(), this.cancelPromise])
       await this.mailbox.drain()
     }

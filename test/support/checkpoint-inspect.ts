@@ -9,7 +9,10 @@ export interface ManifestSummary {
   manifest: {
     checkpointId: number
     sources: Record<string, { parallelism: number; positions: unknown[] }>
-    operators: Record<string, { parallelism: number; maxParallelism: number; subtasks: { states: Record<string, { file: string }> }[] }>
+    operators: Record<
+      string,
+      { parallelism: number; maxParallelism: number; subtasks: { states: Record<string, { file: string }> }[] }
+    >
   }
 }
 
@@ -43,7 +46,12 @@ export function sourceCount(m: ManifestSummary, source = 'events'): number {
   throw new Error(`checkpoint ${m.id} has no position of source '${source}'`)
 }
 
-export async function waitUntil<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 30_000, every = 20): Promise<T> {
+export async function waitUntil<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 30_000,
+  every = 20,
+): Promise<T> {
   const deadline = Date.now() + ms
   for (;;) {
     const v = await probe()

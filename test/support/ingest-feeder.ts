@@ -19,7 +19,10 @@ export class IngestFeeder<E> {
   }
 
   /** Sends the unacknowledged batches below `until`, pausing `pauseMs` between them. */
-  async run(url: string, options: { pauseMs?: number; until?: number } = {}): Promise<'done' | 'connection-lost' | 'stopped'> {
+  async run(
+    url: string,
+    options: { pauseMs?: number; until?: number } = {},
+  ): Promise<'done' | 'connection-lost' | 'stopped'> {
     this.stopped = false
     const until = Math.min(options.until ?? this.batches.length, this.batches.length)
     for (let i = 0; i < until; i++) {

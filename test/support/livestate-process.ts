@@ -47,7 +47,9 @@ export function spawnLivestate(args: string[], env: Record<string, string | unde
         e ? reject(e) : resolve()
       }
       watchers.add(check)
-      void exited.then((x) => done(matches() ? undefined : new Error(`livestate exited (${x.signal ?? x.code}) before ${text}:\n${err}`)))
+      void exited.then((x) =>
+        done(matches() ? undefined : new Error(`livestate exited (${x.signal ?? x.code}) before ${text}:\n${err}`)),
+      )
     })
   const url = waitForStderr(/serving on (http:\/\/\S+)/).then(() => /serving on (http:\/\/\S+)/.exec(err)![1]!)
   url.catch(() => {})
@@ -61,7 +63,10 @@ export function runJobProcess(
   extraArgs: string[] = [],
   env: Record<string, string | undefined> = {},
 ): LivestateProcess {
-  return spawnLivestate(['run', jobFile, '--state-dir', stateDir, '--checkpoint-interval', '200ms', '--port', '0', ...extraArgs], env)
+  return spawnLivestate(
+    ['run', jobFile, '--state-dir', stateDir, '--checkpoint-interval', '200ms', '--port', '0', ...extraArgs],
+    env,
+  )
 }
 
 /** SIGKILLs the process and checks it died of exactly that. */
@@ -75,4 +80,21 @@ export async function stopQuietly(p: LivestateProcess | undefined): Promise<void
   if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return
   p.child.kill('SIGKILL')
   await p.exited
+}
+
+/** Runs a short CLI command (savepoint, query) to its end: exit code and both outputs. */
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })))
 }

@@ -18,12 +18,23 @@ export async function getJob(base: string, job = TOTALS_JOB): Promise<any> {
 }
 
 /** One key of a state: the value, or undefined when absent or not ready. */
-export async function getKey(base: string, state: string, key: string, query = '', job = TOTALS_JOB): Promise<{ status: number; body: any }> {
+export async function getKey(
+  base: string,
+  state: string,
+  key: string,
+  query = '',
+  job = TOTALS_JOB,
+): Promise<{ status: number; body: any }> {
   return json(`${base}/v1/jobs/${job}/states/${state}/keys/${encodeURIComponent(key)}${query}`)
 }
 
 /** Every entry of a state, in key order, through `entries` pages of up to 1000 with cursors. */
-export async function scanState(base: string, state: string, job = TOTALS_JOB, query = ''): Promise<Map<string, unknown>> {
+export async function scanState(
+  base: string,
+  state: string,
+  job = TOTALS_JOB,
+  query = '',
+): Promise<Map<string, unknown>> {
   const out = new Map<string, unknown>()
   let cursor: string | null = null
   let previous: string | undefined
@@ -74,7 +85,8 @@ export function diffTotals(dump: TotalsDump, oracle: TotalsOracle, max = 12): st
       const got = state.get(k)
       if (got !== want) out.push(`${what}[${k}] = ${JSON.stringify(got)}, oracle ${want}`)
     }
-    for (const k of state.keys()) if (!oracle.has(k)) out.push(`${what}[${k}] = ${JSON.stringify(state.get(k))}, not in the oracle`)
+    for (const k of state.keys())
+      if (!oracle.has(k)) out.push(`${what}[${k}] = ${JSON.stringify(state.get(k))}, not in the oracle`)
   }
   for (const t of oracle.values()) expectedTotal += t.count
   check('count', dump.count, (k) => oracle.get(k)!.count)
@@ -92,7 +104,13 @@ export async function totalProcessed(base: string): Promise<number | undefined> 
 }
 
 /** NDJSON batch POST with an Idempotency-Key; resolves the status (throws on connection errors). */
-export async function postBatch(base: string, events: unknown[], idempotencyKey: string, source = 'events', job = TOTALS_JOB): Promise<{ status: number; body: any }> {
+export async function postBatch(
+  base: string,
+  events: unknown[],
+  idempotencyKey: string,
+  source = 'events',
+  job = TOTALS_JOB,
+): Promise<{ status: number; body: any }> {
   return json(`${base}/v1/jobs/${job}/sources/${source}/events`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': idempotencyKey },
@@ -117,7 +135,13 @@ export async function settledDiff(base: string, oracle: TotalsOracle, ms = 10_00
  * Point reads of `keys`: each answer's meta.subtask must be the owner Flink's key-group assignment
  * gives at this parallelism. Returns the violations (empty when every key is where it belongs).
  */
-export async function ownershipViolations(base: string, state: string, keys: string[], parallelism: number, maxParallelism = 128): Promise<string[]> {
+export async function ownershipViolations(
+  base: string,
+  state: string,
+  keys: string[],
+  parallelism: number,
+  maxParallelism = 128,
+): Promise<string[]> {
   const out: string[] = []
   let next = 0
   const worker = async () => {
@@ -128,7 +152,9 @@ export async function ownershipViolations(base: string, state: string, keys: str
       const owner = computeOperatorIndexForKeyGroup(maxParallelism, parallelism, kg)
       if (r.status !== 200) out.push(`${state}[${key}]: ${r.status} ${JSON.stringify(r.body)}`)
       else if (r.body.meta.subtask !== owner || r.body.meta.keyGroup !== kg) {
-        out.push(`${state}[${key}]: answered by subtask ${r.body.meta.subtask} (key group ${r.body.meta.keyGroup}), owner is ${owner} (key group ${kg})`)
+        out.push(
+          `${state}[${key}]: answered by subtask ${r.body.meta.subtask} (key group ${r.body.meta.keyGroup}), owner is ${owner} (key group ${kg})`,
+        )
       }
     }
   }
