@@ -114,12 +114,20 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
     initialEpoch: await epochs.next(),
     nextEpoch: () => epochs.next(),
   })
-  // The ingest log is truncated only behind completed checkpoints (a restart may rewind to them).
+  // The ingest log is truncated only behind the oldest checkpoint still retained: a damaged newer one
+  // makes a restart fall back to an older one, whose events must still be there.
+  const retainedPositions: Record<string, unknown>[] = []
   master.coordinator?.onCompleted((c) => {
     if (c.manifest.savepoint) return
+    const positions: Record<string, unknown> = {}
+    for (const name of ingestLogs.keys()) positions[name] = c.manifest.sources[name]?.positions[0]
+    retainedPositions.push(positions)
+    while (retainedPositions.length > (o.retainCheckpoints ?? DEFAULT_CHECKPOINT_OPTIONS.retain)) retainedPositions.shift()
     for (const [name, log] of ingestLogs) {
-      const position = c.manifest.sources[name]?.positions[0]
-      if (typeof position === 'number') void log.truncateBefore(position).catch(() => {})
+      const oldest = retainedPositions[0]?.[name]
+      if (typeof oldest === 'number' && retainedPositions.length >= (o.retainCheckpoints ?? DEFAULT_CHECKPOINT_OPTIONS.retain)) {
+        void log.truncateBefore(oldest).catch(() => {})
+      }
     }
   })
   const proxy = new QueryProxy({

@@ -16,9 +16,11 @@ export interface IngestLogOptions {
 
 export const DEFAULT_INGEST_OPTIONS: IngestLogOptions = { maxLag: 1_000_000, idempotencyWindow: 10_000 }
 
-// One keyspace so that events and their idempotency record are written by one atomic batch:
-// [0x01][offset: 8 bytes BE] → msgpack event, [0x02][utf-8 idempotency key] → msgpack answer.
+// One keyspace so that events, their idempotency record and the end offset are written by one
+// atomic batch: [0x01][offset: 8 bytes BE] → msgpack event, [0x02][utf-8 idempotency key] → msgpack
+// answer, [0x03] → the end offset (so numbering survives truncating every event away).
 const EVENTS_END = Uint8Array.of(0x02)
+const END_OFFSET_KEY = Uint8Array.of(0x03)
 
 function offsetKey(offset: number): Uint8Array {
   const b = new Uint8Array(9)
@@ -52,8 +54,10 @@ export class IngestLog implements IngestLogReader {
 
   static async open(store: OrderedStore, options: Partial<IngestLogOptions> = {}): Promise<IngestLog> {
     const log = new IngestLog(store, { ...DEFAULT_INGEST_OPTIONS, ...options })
+    const stored = await store.get(END_OFFSET_KEY)
+    if (stored !== undefined) log.end = Number(new DataView(stored.buffer, stored.byteOffset, 8).getBigUint64(0))
     for await (const [k] of store.iterator({ gte: offsetKey(0), lt: EVENTS_END, reverse: true, limit: 1 })) {
-      log.end = offsetOf(k) + 1
+      log.end = Math.max(log.end, offsetOf(k) + 1)
     }
     return log
   }
@@ -84,7 +88,12 @@ export class IngestLog implements IngestLogReader {
     if (idempotencyKey !== undefined) {
       ops.push({ type: 'put', key: idempotencyKeyBytes(idempotencyKey), value: encodeMsgpack(answer) })
     }
-    if (ops.length > 0) await this.store.batch(ops, { sync: true })
+    if (ops.length > 0) {
+      const end = new Uint8Array(8)
+      new DataView(end.buffer).setBigUint64(0, BigInt(this.end + events.length))
+      ops.push({ type: 'put', key: END_OFFSET_KEY, value: end })
+      await this.store.batch(ops, { sync: true })
+    }
     this.end += events.length
     if (idempotencyKey !== undefined) this.remember(idempotencyKey, answer)
     const w = this.waiters
