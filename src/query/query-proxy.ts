@@ -229,8 +229,14 @@ export class QueryProxy implements QueryGateway {
     return { key, value: r.value, meta: { keyGroup, subtask: r.subtask, epoch: r.epoch, checkpointId: this.latestCheckpointId(j), consistency: 'live' } }
   }
 
-  private async getCommitted(j: JobMaster, state: string, key: Key, options: ReadOptions): Promise<GetResult> {
-    const { reader, ref } = this.committed(j, state)
+  private async getCommitted(
+    j: JobMaster,
+    state: string,
+    key: Key,
+    options: ReadOptions,
+    pinned: { reader: CommittedReader; ref: CommittedStateRef } = this.committed(j, state),
+  ): Promise<GetResult> {
+    const { reader, ref } = pinned
     const r = await reader.get(ref, key, {
       ...(options.mapKey === undefined ? {} : { mapKey: toKey(options.mapKey) }),
       ...(options.window === undefined ? {} : { window: options.window }),
@@ -256,11 +262,14 @@ export class QueryProxy implements QueryGateway {
     const j = this.job(job)
     this.location(j, state)
     await this.awaitCheckpoint(j, options)
-    const pinned = options?.consistency === 'committed' ? this.committed(j, state).reader.checkpointId : this.latestCheckpointId(j)
+    // committed: every key is read from the same checkpoint, the one the answer names
+    const committed = options?.consistency === 'committed' ? this.committed(j, state) : undefined
+    const pinned = committed ? committed.reader.checkpointId : this.latestCheckpointId(j)
+    const { minCheckpoint: _ignored, ...perKey } = options ?? {}
     const entries = await Promise.all(
       keys.map(async (k) => {
         try {
-          const r = await this.get(job, state, k, options)
+          const r = committed ? await this.getCommitted(j, state, toKey(k), perKey, committed) : await this.get(job, state, k, perKey)
           return { key: r.key, value: r.value }
         } catch (e) {
           if (e instanceof LivestateError && (e.code === 'UNKNOWN_JOB' || e.code === 'UNKNOWN_STATE')) throw e
