@@ -11,6 +11,10 @@ import { comparisonTable } from './table.ts'
 const SUITES: Record<string, () => Promise<Suite>> = {
   engine: async () => (await import('./engine.bench.ts')).engineSuite,
   http: async () => (await import('./http.bench.ts')).httpSuite,
+  client: async () => (await import('./client.bench.ts')).clientSuite,
+  state: async () => (await import('./state.bench.ts')).stateSuite,
+  checkpoint: async () => (await import('./checkpoint.bench.ts')).checkpointSuite,
+  fanout: async () => (await import('./fanout.bench.ts')).fanoutSuite,
 }
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url))
