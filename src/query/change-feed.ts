@@ -26,7 +26,8 @@ export class ChangeFeed implements ChangeListener {
   seq = 0
   private readonly subscribers = new Set<FeedSubscriber>()
   private readonly byKey = new Map<string, Set<FeedSubscriber>>()
-  private prefixOrAll = 0
+  /** Prefix and all-keys subscribers: the ones every change must be checked against. */
+  private readonly wide = new Set<FeedSubscriber>()
   /** Window states: keys whose latest window must be re-read and published, in change order. */
   private readonly dirtyWindows = new Set<string>()
   private windowPublishing: Promise<void> = Promise.resolve()
@@ -56,7 +57,7 @@ export class ChangeFeed implements ChangeListener {
         set.add(sub)
       }
     } else {
-      this.prefixOrAll++
+      this.wide.add(sub)
     }
   }
 
@@ -68,7 +69,7 @@ export class ChangeFeed implements ChangeListener {
         set?.delete(sub)
         if (set?.size === 0) this.byKey.delete(p)
       }
-    } else this.prefixOrAll--
+    } else this.wide.delete(sub)
   }
 
   private keyPrefixOfPrimary(primary: string): string {
@@ -77,7 +78,7 @@ export class ChangeFeed implements ChangeListener {
 
   isWatched(primary: string): boolean {
     if (this.subscribers.size === 0) return false
-    return this.prefixOrAll > 0 || this.byKey.has(this.keyPrefixOfPrimary(primary))
+    return this.wide.size > 0 || this.byKey.has(this.keyPrefixOfPrimary(primary))
   }
 
   publish(primary: string, value: unknown): void {
@@ -95,9 +96,10 @@ export class ChangeFeed implements ChangeListener {
   private emit(keyPrefix: string, key: Key, value: unknown, seq: number): void {
     const event: ChangeEvent =
       value === DELETED ? { type: 'delete', key, epoch: this.epoch, seq } : { type: 'update', key, value, epoch: this.epoch, seq }
-    for (const sub of this.subscribers) {
-      if (matches(sub, keyPrefix)) sub.listener(event)
-    }
+    // only the subscribers of this key and the wide ones, not every subscriber of the state
+    const exact = this.byKey.get(keyPrefix)
+    if (exact) for (const sub of exact) sub.listener(event)
+    for (const sub of this.wide) if (matches(sub, keyPrefix)) sub.listener(event)
   }
 
   /**

@@ -32,7 +32,9 @@ export class WsConnection {
   constructor(socket: WsSocket, deps: WsConnectionDeps) {
     this.#deps = deps
     const { limits, metrics, logger } = deps
+    const transport = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
     this.#sender = new WsSender<ChangeFrame>(socket, {
+      ...(transport && typeof transport.cork === 'function' ? { transport } : {}),
       capBytes: limits.wsBufferBytes,
       graceMs: limits.wsSlowGraceMs,
       closeTimeoutMs: limits.wsCloseTimeoutMs,

@@ -19,6 +19,8 @@ export interface WsSocket {
 }
 
 export interface WsSenderOptions {
+  /** The TCP socket under the WebSocket: frames written in one event-loop turn go out in one write. */
+  transport?: { cork(): void; uncork(): void }
   capBytes: number
   graceMs: number
   closeTimeoutMs: number
@@ -99,8 +101,22 @@ export class WsSender<F extends ChangeFrameLike = ChangeFrameLike> {
     this.#timer = undefined
   }
 
+  #corked = false
+  readonly #uncork = (): void => {
+    this.#corked = false
+    this.#options.transport?.uncork()
+  }
+
   #write(payload: Payload): void {
-    if (this.#socket.readyState === OPEN) this.#socket.send(payload, this.#afterWrite)
+    if (this.#socket.readyState !== OPEN) return
+    const t = this.#options.transport
+    if (t && !this.#corked) {
+      // many changes arrive in one turn (a batch of records): one syscall instead of one per frame
+      this.#corked = true
+      t.cork()
+      setImmediate(this.#uncork)
+    }
+    this.#socket.send(payload, this.#afterWrite)
   }
 
   #pump(): void {

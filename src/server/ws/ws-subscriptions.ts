@@ -7,6 +7,7 @@ import { type Key, keyToString } from '../../keys/key-codec.ts'
 import type { ChangeEvent, ChangeSubscription, QueryGateway, SubscriptionSelector } from '../../query/query-gateway.ts'
 import type { WireFormat } from '../encoding.ts'
 import { encodeServerFrame } from './frame-codec.ts'
+import { stringifyJson } from '../json-codec.ts'
 import type { WsSender } from './ws-sender.ts'
 
 export type ChangeFrame =
@@ -99,6 +100,17 @@ export class WsSubscriptions {
     }
     try {
       const encode = (frame: unknown) => encodeServerFrame(frame, sub.format)
+      if (e.type !== 'status' && sub.format === 'json') {
+        // one JSON body per change, shared by every subscriber; only the sub id differs
+        const body = sharedJsonBody(e)
+        const frame: ChangeFrame =
+          e.type === 'delete'
+            ? { sub: sub.id, type: 'delete', key: e.key, epoch: e.epoch, seq: e.seq }
+            : { sub: sub.id, type: e.type, key: e.key, value: e.value, epoch: e.epoch, seq: e.seq }
+        const head = `{"sub":${JSON.stringify(sub.id)},`
+        this.#deps.sender.sendChange(`${sub.id}\u0000${keyToString(e.key)}`, frame, (f) => (f === frame ? head + body.slice(1) : encode(f)))
+        return
+      }
       if (e.type === 'status') {
         this.#deps.sender.sendFrame(encode({ sub: sub.id, type: 'status', state: e.state }), sub.id)
         return
@@ -112,4 +124,20 @@ export class WsSubscriptions {
       this.#deps.onListenerError(error)
     }
   }
+}
+
+const jsonBodies = new WeakMap<object, string>()
+
+/** The JSON of a change without its `sub` field, computed once per change event. */
+function sharedJsonBody(e: Exclude<ChangeEvent, { type: 'status' }>): string {
+  let body = jsonBodies.get(e)
+  if (body === undefined) {
+    body = stringifyJson(
+      e.type === 'delete'
+        ? { type: 'delete', key: e.key, epoch: e.epoch, seq: e.seq }
+        : { type: e.type, key: e.key, value: e.value, epoch: e.epoch, seq: e.seq },
+    )
+    jsonBodies.set(e, body)
+  }
+  return body
 }
