@@ -102,7 +102,7 @@ export const workloads: Record<string, Workload> = {
       if (state !== HTTP_STATE) return c.json(notFound('UNKNOWN_STATE', `no queryable state '${state}'`), 404)
       const entry = profiles.get(key)
       if (!entry) return c.json(notFound('KEY_NOT_FOUND', `state '${state}' has no value for this key`), 404)
-      const meta = { keyGroup: entry.keyGroup, subtask: 0, epoch: 1, checkpointId: null, consistency: 'live' }
+      const meta = { keyGroup: entry.keyGroup, subtask: 0, epoch: 1, checkpointId: 1, consistency: 'live' }
       return c.json({ key, value: entry.value, meta })
     })
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {

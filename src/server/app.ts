@@ -42,13 +42,24 @@ export interface AppDeps {
 const INGEST_PATH = /^\/v1\/jobs\/[^/]+\/sources\/[^/]+\/events\/?$/
 
 function timing(metrics: ServerMetrics): MiddlewareHandler<ServerEnv> {
+  // labelled children cached per (method, route[, status]): prom-client hashes label objects on
+  // every inc/observe otherwise
+  const counters = new Map<string, { inc(): void }>()
+  const histograms = new Map<string, { observe(v: number): void }>()
   return async (c, next) => {
-    const start = process.hrtime.bigint()
+    const start = performance.now()
     await next()
     const route = c.req.routePath
     const method = c.req.method
-    metrics.httpRequests.inc({ method, route, status: String(c.res.status) })
-    metrics.httpDuration.observe({ method, route }, Number(process.hrtime.bigint() - start) / 1e9)
+    const status = c.res.status
+    const ck = `${method} ${route} ${status}`
+    let counter = counters.get(ck)
+    if (!counter) counters.set(ck, (counter = metrics.httpRequests.labels({ method, route, status: String(status) })))
+    counter.inc()
+    const hk = `${method} ${route}`
+    let histogram = histograms.get(hk)
+    if (!histogram) histograms.set(hk, (histogram = metrics.httpDuration.labels({ method, route })))
+    histogram.observe((performance.now() - start) / 1000)
   }
 }
 

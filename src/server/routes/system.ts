@@ -7,6 +7,7 @@ import { isClusterAdmin } from '../auth.ts'
 import { respond } from '../encoding.ts'
 import { type ServerApp, addRoute, encoded, errors } from '../openapi.ts'
 import { HealthResponse } from '../schemas.ts'
+import { DOCUMENT_HEADERS } from '../security-headers.ts'
 import { BEARER } from './route-deps.ts'
 
 export interface SystemRouteDeps {
@@ -48,5 +49,5 @@ export function registerSystemRoutes(app: ServerApp, deps: SystemRouteDeps): voi
     return c.body(text, 200, { 'content-type': deps.registry.contentType, 'cache-control': 'no-store' })
   })
 
-  app.get('/', (c) => c.html(deps.dashboardHtml ?? MINIMAL_PAGE))
+  app.get('/', (c) => c.html(deps.dashboardHtml ?? MINIMAL_PAGE, 200, DOCUMENT_HEADERS))
 }
