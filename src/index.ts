@@ -1,6 +1,14 @@
 // The public job API of livestate (what `import … from 'livestate'` gives a job file).
 export { avg, count, max, min, sum } from './api/aggregates.ts'
-export type { AggregateFunction, Collector, FilterFunction, FlatMapFunction, KeySelector, MapFunction, ReduceFunction } from './api/functions.ts'
+export type {
+  AggregateFunction,
+  Collector,
+  FilterFunction,
+  FlatMapFunction,
+  KeySelector,
+  MapFunction,
+  ReduceFunction,
+} from './api/functions.ts'
 export {
   ConnectedStreams,
   DataStream,

@@ -76,10 +76,14 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
   const taskManagers = o.taskManagers ?? 1
   const backends: LevelStateBackend[] = []
   if ((o.stateBackend ?? 'leveldb') === 'leveldb') {
-    const probe = new MiniCluster().jobManager.plan(o.job, o.parallelism === undefined ? {} : { parallelism: o.parallelism })
+    const probe = new MiniCluster().jobManager.plan(
+      o.job,
+      o.parallelism === undefined ? {} : { parallelism: o.parallelism },
+    )
     const subtasks = probe.graph.vertices.reduce((n, v) => Math.max(n, v.parallelism), 1)
     const budget = splitMemoryBudget(parseSize(o.memory ?? '256mb'), { slots: Math.ceil(subtasks / taskManagers) })
-    for (let i = 0; i < taskManagers; i++) backends.push(await LevelStateBackend.open(join(jobDir, `tm-${i + 1}`), budget))
+    for (let i = 0; i < taskManagers; i++)
+      backends.push(await LevelStateBackend.open(join(jobDir, `tm-${i + 1}`), budget))
   }
   const cluster = new MiniCluster({
     taskManagers,
@@ -93,7 +97,8 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
   // Open the ingest logs of the job's HTTP sources before its tasks start reading them.
   const plan = cluster.jobManager.plan(o.job, o.parallelism === undefined ? {} : { parallelism: o.parallelism })
   for (const v of plan.graph.vertices) {
-    for (const t of v.operators) if (t.operator.kind === 'source' && t.operator.source.type === 'http') await openLog(t.operator.name)
+    for (const t of v.operators)
+      if (t.operator.kind === 'source' && t.operator.source.type === 'http') await openLog(t.operator.name)
   }
   const storage = new CheckpointStorage(join(jobDir, 'checkpoints'), join(jobDir, 'savepoints'))
   const restoreFrom = await findRestorePoint(storage, o)
@@ -122,10 +127,14 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
     const positions: Record<string, unknown> = {}
     for (const name of ingestLogs.keys()) positions[name] = c.manifest.sources[name]?.positions[0]
     retainedPositions.push(positions)
-    while (retainedPositions.length > (o.retainCheckpoints ?? DEFAULT_CHECKPOINT_OPTIONS.retain)) retainedPositions.shift()
+    while (retainedPositions.length > (o.retainCheckpoints ?? DEFAULT_CHECKPOINT_OPTIONS.retain))
+      retainedPositions.shift()
     for (const [name, log] of ingestLogs) {
       const oldest = retainedPositions[0]?.[name]
-      if (typeof oldest === 'number' && retainedPositions.length >= (o.retainCheckpoints ?? DEFAULT_CHECKPOINT_OPTIONS.retain)) {
+      if (
+        typeof oldest === 'number' &&
+        retainedPositions.length >= (o.retainCheckpoints ?? DEFAULT_CHECKPOINT_OPTIONS.retain)
+      ) {
         void log.truncateBefore(oldest).catch(() => {})
       }
     }
@@ -183,7 +192,10 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
 }
 
 /** --from-savepoint, else the newest valid checkpoint; refuses to start empty when all are damaged. */
-async function findRestorePoint(storage: CheckpointStorage, o: EmbeddedOptions): Promise<CompletedCheckpoint | undefined> {
+async function findRestorePoint(
+  storage: CheckpointStorage,
+  o: EmbeddedOptions,
+): Promise<CompletedCheckpoint | undefined> {
   if (o.fromSavepoint) return loadCheckpoint(o.fromSavepoint)
   const { checkpoint, rejected, complete } = await storage.latestValid()
   for (const r of rejected) o.warn?.(`checkpoint ${r.id} is damaged (${r.reason}); using an older one`)

@@ -1,7 +1,14 @@
 // DataStream, KeyedStream and ConnectedStreams: fluent builders that append Transformations to the
 // environment. A stream is a list of (transformation, partitioning) inputs so that union and
 // partitioning calls (rebalance, keyBy, …) stay views until an operator consumes them.
-import type { AggregateFunction, FilterFunction, FlatMapFunction, KeySelector, MapFunction, ReduceFunction } from './functions.ts'
+import type {
+  AggregateFunction,
+  FilterFunction,
+  FlatMapFunction,
+  KeySelector,
+  MapFunction,
+  ReduceFunction,
+} from './functions.ts'
 import type { KeyedCoProcessFunction, KeyedProcessFunction } from './process-function.ts'
 import type { OperatorSpec, Partitioning, SinkSpec, Transformation, TransformationInput } from './transformation.ts'
 import type { WindowAssigner, WindowResult } from './windows.ts'
@@ -39,7 +46,11 @@ export class DataStream<T> {
   }
 
   protected toInputs(index: 0 | 1 = 0): TransformationInput[] {
-    return this.inputs.map((i) => ({ transformation: i.transformation, partitioning: i.partitioning, inputIndex: index }))
+    return this.inputs.map((i) => ({
+      transformation: i.transformation,
+      partitioning: i.partitioning,
+      inputIndex: index,
+    }))
   }
 
   protected apply<O>(operator: OperatorSpec, name: string, preservesPartitioning = false): DataStream<O> {
@@ -60,7 +71,10 @@ export class DataStream<T> {
   }
 
   /** Assigns event timestamps and emits bounded-out-of-orderness watermarks (Flink's WatermarkStrategy). */
-  assignTimestamps(extractor: (value: T) => number, options: { maxOutOfOrderness?: number; interval?: number } = {}): DataStream<T> {
+  assignTimestamps(
+    extractor: (value: T) => number,
+    options: { maxOutOfOrderness?: number; interval?: number } = {},
+  ): DataStream<T> {
     const maxOutOfOrderness = options.maxOutOfOrderness ?? 0
     if (!(maxOutOfOrderness >= 0)) throw new TypeError('maxOutOfOrderness must be >= 0 ms')
     return this.apply(
@@ -219,7 +233,10 @@ export class KeyedStream<T, K> extends DataStream<T> {
   }
 
   asQueryableState<N extends string>(name: N): QueryableStateStream<K, T, N, 'value'>
-  asQueryableState<N extends string>(name: N, options: { reduce: ReduceFunction<T> }): QueryableStateStream<K, T, N, 'reducing'>
+  asQueryableState<N extends string>(
+    name: N,
+    options: { reduce: ReduceFunction<T> },
+  ): QueryableStateStream<K, T, N, 'reducing'>
   asQueryableState<N extends string, ACC, OUT>(
     name: N,
     options: { aggregate: AggregateFunction<T, ACC, OUT> },

@@ -22,7 +22,6 @@ export interface GeneratorOptions {
   ratePerSecond?: number
 }
 
-
 export class StreamExecutionEnvironment implements TransformationBuilder {
   readonly transformations: Transformation[] = []
   private readonly sourceNames = new Set<string>()
@@ -30,7 +29,11 @@ export class StreamExecutionEnvironment implements TransformationBuilder {
   addTransformation(
     operator: OperatorSpec,
     inputs: TransformationInput[],
-    options: { keySelectors?: (KeySelector<any, any> | undefined)[]; preservesPartitioning?: boolean; name?: string } = {},
+    options: {
+      keySelectors?: (KeySelector<any, any> | undefined)[]
+      preservesPartitioning?: boolean
+      name?: string
+    } = {},
   ): Transformation {
     const t: Transformation = {
       id: this.transformations.length + 1,
@@ -68,7 +71,11 @@ export class StreamExecutionEnvironment implements TransformationBuilder {
    * A deterministic generator: event i is generate(i, random) with a seeded random per subtask.
    * Parallel instances split the index space round-robin (subtask s emits i ≡ s mod p).
    */
-  fromGenerator<T>(name: string, generate: (index: number, random: () => number) => T, options: GeneratorOptions = {}): DataStream<T> {
+  fromGenerator<T>(
+    name: string,
+    generate: (index: number, random: () => number) => T,
+    options: GeneratorOptions = {},
+  ): DataStream<T> {
     if (typeof generate !== 'function') throw new TypeError('fromGenerator needs a generate(index, random) function')
     if (options.count !== undefined && !(Number.isInteger(options.count) && options.count >= 0)) {
       throw new TypeError('fromGenerator count must be a non-negative integer')

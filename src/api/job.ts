@@ -26,14 +26,22 @@ export interface JobDefinition<R = unknown> {
 }
 
 export function defineJob<R>(options: JobOptions, build: (env: StreamExecutionEnvironment) => R): JobDefinition<R> {
-  if (options === null || typeof options !== 'object') throw new TypeError('defineJob(options, build): options must be an object')
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('defineJob(options, build): options must be an object')
   checkName('job', options.name)
-  if (typeof build !== 'function') throw new TypeError(`defineJob '${options.name}': build must be a function (env) => states`)
+  if (typeof build !== 'function')
+    throw new TypeError(`defineJob '${options.name}': build must be a function (env) => states`)
   for (const k of ['parallelism', 'maxParallelism'] as const) {
     const v = options[k]
-    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new TypeError(`defineJob '${options.name}': ${k} must be a positive integer`)
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1))
+      throw new TypeError(`defineJob '${options.name}': ${k} must be a positive integer`)
   }
-  return Object.freeze({ kind: 'livestate-job' as const, name: options.name, options: Object.freeze({ ...options }), build })
+  return Object.freeze({
+    kind: 'livestate-job' as const,
+    name: options.name,
+    options: Object.freeze({ ...options }),
+    build,
+  })
 }
 
 export function isJobDefinition(value: unknown): value is JobDefinition<unknown> {

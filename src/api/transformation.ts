@@ -1,7 +1,14 @@
 // The logical dataflow a job builds (Flink's Transformation): nodes with an operator spec and their
 // inputs with a partitioning. Specs are small immutable values; src/runtime maps each `kind` to an
 // operator implementation, src/graph turns the nodes into a JobGraph.
-import type { AggregateFunction, FilterFunction, FlatMapFunction, KeySelector, MapFunction, ReduceFunction } from './functions.ts'
+import type {
+  AggregateFunction,
+  FilterFunction,
+  FlatMapFunction,
+  KeySelector,
+  MapFunction,
+  ReduceFunction,
+} from './functions.ts'
 import type { KeyedCoProcessFunction, KeyedProcessFunction } from './process-function.ts'
 import type { WindowAssigner } from './windows.ts'
 
@@ -64,7 +71,9 @@ export type OperatorSpec =
       kind: 'window'
       assigner: WindowAssigner
       allowedLateness: number
-      fn: { type: 'aggregate'; aggregate: AggregateFunction<any, any, any> } | { type: 'reduce'; reduce: ReduceFunction<any> }
+      fn:
+        | { type: 'aggregate'; aggregate: AggregateFunction<any, any, any> }
+        | { type: 'reduce'; reduce: ReduceFunction<any> }
       queryable?: string
     }
   | { kind: 'sink'; sink: SinkSpec }

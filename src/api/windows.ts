@@ -13,7 +13,8 @@ export type WindowAssigner =
   | { type: 'session'; gap: number; eventTime: boolean }
 
 function positive(what: string, ms: number): number {
-  if (!Number.isFinite(ms) || ms <= 0) throw new TypeError(`${what} must be a positive number of milliseconds, got ${ms}`)
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new TypeError(`${what} must be a positive number of milliseconds, got ${ms}`)
   return ms
 }
 

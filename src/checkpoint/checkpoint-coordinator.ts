@@ -6,7 +6,7 @@
 //   trigger ─► PENDING ──all acks──► write manifest ─► COMPLETED (listeners, retention)
 //                 └──decline/timeout/restart──► ABORTED (files removed)
 import type { CheckpointBarrier } from '../runtime/stream-element.ts'
-import { type CheckpointStorage, type CompletedCheckpoint } from './checkpoint-storage.ts'
+import type { CheckpointStorage, CompletedCheckpoint } from './checkpoint-storage.ts'
 import { buildManifest, filesOf, type TaskSnapshot } from './manifest.ts'
 
 export interface CheckpointCoordinatorOptions {
@@ -17,7 +17,12 @@ export interface CheckpointCoordinatorOptions {
   retain: number
 }
 
-export const DEFAULT_CHECKPOINT_OPTIONS: CheckpointCoordinatorOptions = { interval: 5_000, timeout: 60_000, tolerableFailures: 3, retain: 3 }
+export const DEFAULT_CHECKPOINT_OPTIONS: CheckpointCoordinatorOptions = {
+  interval: 5_000,
+  timeout: 60_000,
+  tolerableFailures: 3,
+  retain: 3,
+}
 
 /** What the coordinator needs from its job. */
 export interface CheckpointedJob {
@@ -101,7 +106,11 @@ export class CheckpointCoordinator {
     return run
   }
 
-  private async triggerNow(options: { savepoint?: boolean; stopAfter?: boolean; final?: boolean }): Promise<CompletedCheckpoint> {
+  private async triggerNow(options: {
+    savepoint?: boolean
+    stopAfter?: boolean
+    final?: boolean
+  }): Promise<CompletedCheckpoint> {
     if (!this.job.isRunning()) throw new Error(`job '${this.job.name}' is not running`)
     const checkpointId = this.nextId++
     const savepoint = options.savepoint ?? false
@@ -115,9 +124,22 @@ export class CheckpointCoordinator {
     }
     const executions = this.job.executions()
     return new Promise<CompletedCheckpoint>((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(checkpointId, `checkpoint ${checkpointId} timed out after ${this.options.timeout} ms`), this.options.timeout)
+      const timer = setTimeout(
+        () => this.fail(checkpointId, `checkpoint ${checkpointId} timed out after ${this.options.timeout} ms`),
+        this.options.timeout,
+      )
       timer.unref()
-      this.pending = { triggeredAt: performance.now(), checkpointId, dir, savepoint, expected: new Set(executions.map((e) => e.executionId)), acks: [], timer, resolve, reject }
+      this.pending = {
+        triggeredAt: performance.now(),
+        checkpointId,
+        dir,
+        savepoint,
+        expected: new Set(executions.map((e) => e.executionId)),
+        acks: [],
+        timer,
+        resolve,
+        reject,
+      }
       const barrier: CheckpointBarrier = {
         checkpointId,
         dir,
@@ -151,7 +173,8 @@ export class CheckpointCoordinator {
   }
 
   decline(checkpointId: number, reason: string): void {
-    if (this.pending?.checkpointId === checkpointId) this.fail(checkpointId, `checkpoint ${checkpointId} declined: ${reason}`)
+    if (this.pending?.checkpointId === checkpointId)
+      this.fail(checkpointId, `checkpoint ${checkpointId} declined: ${reason}`)
   }
 
   private async complete(p: Pending): Promise<void> {
@@ -192,7 +215,11 @@ export class CheckpointCoordinator {
     this.storage.abort(p.dir).catch(() => {})
     p.reject(new Error(reason))
     if (++this.consecutiveFailures > this.options.tolerableFailures && this.job.isRunning()) {
-      this.job.fail(new Error(`${this.consecutiveFailures} checkpoints failed in a row (tolerable: ${this.options.tolerableFailures}); last: ${reason}`))
+      this.job.fail(
+        new Error(
+          `${this.consecutiveFailures} checkpoints failed in a row (tolerable: ${this.options.tolerableFailures}); last: ${reason}`,
+        ),
+      )
     }
   }
 

@@ -85,7 +85,11 @@ export class CheckpointStorage {
    * The newest checkpoint whose manifest and files verify. `rejected` lists the ones skipped and why.
    * Directories without a manifest are incomplete (crashed mid-write) and are not candidates.
    */
-  async latestValid(): Promise<{ checkpoint: CompletedCheckpoint | undefined; rejected: { id: number; reason: string }[]; complete: number }> {
+  async latestValid(): Promise<{
+    checkpoint: CompletedCheckpoint | undefined
+    rejected: { id: number; reason: string }[]
+    complete: number
+  }> {
     const rejected: { id: number; reason: string }[] = []
     let complete = 0
     for (const id of await this.checkpointIds()) {
@@ -142,7 +146,8 @@ async function verify(dir: string, text: string): Promise<CheckpointManifest | s
   } catch {
     return 'manifest is not valid JSON (truncated?)'
   }
-  if (m?.version !== 1 || typeof m.checkpointId !== 'number' || typeof m.operators !== 'object') return 'manifest has an unknown format'
+  if (m?.version !== 1 || typeof m.checkpointId !== 'number' || typeof m.operators !== 'object')
+    return 'manifest has an unknown format'
   for (const f of filesOf(m)) {
     const path = join(dir, f.file)
     try {

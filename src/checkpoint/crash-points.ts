@@ -1,6 +1,11 @@
 // Crash points for fault tests: LIVESTATE_CRASH_AT names a step (optionally `step:N` for the N-th
 // time it is reached); reaching it SIGKILLs this process, so tests can prove each step is safe.
-export type CrashPoint = 'mid-data-write' | 'before-manifest-rename' | 'after-manifest-rename' | 'mid-restore' | 'mid-rescale'
+export type CrashPoint =
+  | 'mid-data-write'
+  | 'before-manifest-rename'
+  | 'after-manifest-rename'
+  | 'mid-restore'
+  | 'mid-rescale'
 
 const counts = new Map<string, number>()
 

@@ -10,7 +10,9 @@ import type { KeyedSubtaskSnapshot } from './manifest.ts'
 import { type StateFileHandle, writeStateFile } from './state-file.ts'
 import { encodeTimer } from './timer-codec.ts'
 
-export type KeyedSnapshotWriter = (dir: string) => Promise<KeyedSubtaskSnapshot & { maxParallelism: number; operatorName: string }>
+export type KeyedSnapshotWriter = (
+  dir: string,
+) => Promise<KeyedSubtaskSnapshot & { maxParallelism: number; operatorName: string }>
 
 export function safeFileName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
@@ -22,7 +24,12 @@ export function snapshotKeyedBackend(
   subtaskIndex: number,
 ): KeyedSnapshotWriter {
   const { keyGroupRange, operatorUid, operatorName, maxParallelism } = backend.options
-  const views = backend.tableNames().map((name) => ({ name, view: backend.tableOf(name)!.snapshot(keyGroupRange.startKeyGroup, keyGroupRange.endKeyGroup) }))
+  const views = backend
+    .tableNames()
+    .map((name) => ({
+      name,
+      view: backend.tableOf(name)!.snapshot(keyGroupRange.startKeyGroup, keyGroupRange.endKeyGroup),
+    }))
   const timerEntries = [
     ...timers.event.map((t) => encodeTimer(t, 0)),
     ...timers.processing.map((t) => encodeTimer(t, 1)),

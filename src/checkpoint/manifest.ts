@@ -41,16 +41,29 @@ export interface CheckpointManifest {
 
 export const MANIFEST_FILE = '_manifest.json'
 
-export function buildManifest(job: string, checkpointId: number, savepoint: boolean, acks: TaskSnapshot[]): CheckpointManifest {
+export function buildManifest(
+  job: string,
+  checkpointId: number,
+  savepoint: boolean,
+  acks: TaskSnapshot[],
+): CheckpointManifest {
   const sources: CheckpointManifest['sources'] = {}
   const operators: CheckpointManifest['operators'] = {}
   for (const a of acks) {
     if (a.source) {
-      const s = (sources[a.source.name] ??= { parallelism: a.parallelism, positions: new Array(a.parallelism).fill(null) })
+      const s = (sources[a.source.name] ??= {
+        parallelism: a.parallelism,
+        positions: new Array(a.parallelism).fill(null),
+      })
       s.positions[a.subtaskIndex] = a.source.position
     }
     for (const [uid, k] of Object.entries(a.keyed)) {
-      const op = (operators[uid] ??= { operatorName: k.operatorName, maxParallelism: k.maxParallelism, parallelism: a.parallelism, subtasks: [] })
+      const op = (operators[uid] ??= {
+        operatorName: k.operatorName,
+        maxParallelism: k.maxParallelism,
+        parallelism: a.parallelism,
+        subtasks: [],
+      })
       op.subtasks.push({ keyGroupRange: k.keyGroupRange, states: k.states, timers: k.timers })
     }
   }

@@ -3,7 +3,13 @@
 import type { SourceReader } from '../runtime/sources/source-reader.ts'
 import type { CompletedCheckpoint } from './checkpoint-storage.ts'
 
-export function restoreSourcePosition(checkpoint: CompletedCheckpoint, name: string, subtask: number, parallelism: number, reader: SourceReader): void {
+export function restoreSourcePosition(
+  checkpoint: CompletedCheckpoint,
+  name: string,
+  subtask: number,
+  parallelism: number,
+  reader: SourceReader,
+): void {
   const s = checkpoint.manifest.sources[name]
   if (!s) return
   if (s.parallelism !== parallelism) {

@@ -51,7 +51,12 @@ export async function writeStateFile(
       head.writeUInt32BE(key.length)
       const mid = Buffer.allocUnsafe(4)
       mid.writeUInt32BE(value.length)
-      chunks.push(head, Buffer.from(key.buffer, key.byteOffset, key.byteLength), mid, Buffer.from(value.buffer, value.byteOffset, value.byteLength))
+      chunks.push(
+        head,
+        Buffer.from(key.buffer, key.byteOffset, key.byteLength),
+        mid,
+        Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+      )
       const n = 8 + key.length + value.length
       chunkBytes += n
       offset += n
@@ -69,7 +74,12 @@ export async function writeStateFile(
 }
 
 /** Reads the records of the key groups [kgStart, kgEnd] (one read per contiguous run). */
-export async function* readKeyGroups(path: string, handle: StateFileHandle, kgStart: number, kgEnd: number): AsyncIterable<[Uint8Array, Uint8Array]> {
+export async function* readKeyGroups(
+  path: string,
+  handle: StateFileHandle,
+  kgStart: number,
+  kgEnd: number,
+): AsyncIterable<[Uint8Array, Uint8Array]> {
   const wanted = handle.index.filter(([kg]) => kg >= kgStart && kg <= kgEnd)
   if (wanted.length === 0) return
   let fh: FileHandle | undefined
@@ -80,7 +90,8 @@ export async function* readKeyGroups(path: string, handle: StateFileHandle, kgSt
     const to = last[1] + last[2]
     const buf = Buffer.allocUnsafe(to - from)
     const { bytesRead } = await fh.read(buf, 0, buf.length, from)
-    if (bytesRead !== buf.length) throw new Error(`${path} is truncated (wanted ${buf.length} bytes at ${from}, got ${bytesRead})`)
+    if (bytesRead !== buf.length)
+      throw new Error(`${path} is truncated (wanted ${buf.length} bytes at ${from}, got ${bytesRead})`)
     yield* parseRecords(buf, path)
   } finally {
     await fh?.close()

@@ -10,14 +10,23 @@ export async function loadJob(file: string): Promise<{ job: JobDefinition<unknow
   try {
     await access(path)
   } catch {
-    throw new CliError(`cannot read job file ${file}`, 'the file does not exist', 'Check the path (it is resolved from the current directory).')
+    throw new CliError(
+      `cannot read job file ${file}`,
+      'the file does not exist',
+      'Check the path (it is resolved from the current directory).',
+    )
   }
   let mod: { default?: unknown }
   try {
     mod = await import(pathToFileURL(path).href)
   } catch (cause) {
     const why = cause instanceof Error ? cause.message.split('\n')[0]! : String(cause)
-    throw new CliError(`cannot load job file ${file}`, why.replace(/\.$/, ''), 'Fix the error in the job module and run again.', { cause })
+    throw new CliError(
+      `cannot load job file ${file}`,
+      why.replace(/\.$/, ''),
+      'Fix the error in the job module and run again.',
+      { cause },
+    )
   }
   if (!isJobDefinition(mod.default)) {
     throw new CliError(

@@ -12,15 +12,21 @@ export function buildProgram(): Command {
     .option('--verbose', 'print stack traces on errors')
     .configureOutput({
       // one line: what went wrong and what to do next
-      outputError: (text, write) => write(`livestate: ${text.replace(/^error: /, '').trim()}. Run livestate --help for usage.\n`),
+      outputError: (text, write) =>
+        write(`livestate: ${text.replace(/^error: /, '').trim()}. Run livestate --help for usage.\n`),
     })
     .exitOverride()
-  addRunOptions(program.command('run').argument('<job-file>', 'TypeScript or JavaScript job module').description('run a job on the embedded cluster and serve its state')).action(
-    async (file: string, flags: RunFlags) => {
-      process.exitCode = await runCommand(file, { ...program.opts(), ...flags })
-    },
-  )
-  addRunOptions(program.command('demo').description('run the bundled clickstream demo job (what `npm start` runs)')).action(async (flags: RunFlags) => {
+  addRunOptions(
+    program
+      .command('run')
+      .argument('<job-file>', 'TypeScript or JavaScript job module')
+      .description('run a job on the embedded cluster and serve its state'),
+  ).action(async (file: string, flags: RunFlags) => {
+    process.exitCode = await runCommand(file, { ...program.opts(), ...flags })
+  })
+  addRunOptions(
+    program.command('demo').description('run the bundled clickstream demo job (what `npm start` runs)'),
+  ).action(async (flags: RunFlags) => {
     process.exitCode = await runCommand(DEMO_JOB_FILE, { ...program.opts(), ...flags })
   })
   addClientCommands(program)

@@ -15,7 +15,8 @@ export function sampleJob(cluster: MiniCluster, master: JobMaster): StatusSample
   for (const tm of cluster.taskManagers) {
     for (const task of tm.tasksOf(master.jobId)) {
       if (task.options.reader) recordsIn += task.metrics.recordsIn
-      if (task.metrics.currentWatermark > Number.NEGATIVE_INFINITY) watermark = Math.min(watermark, task.metrics.currentWatermark)
+      if (task.metrics.currentWatermark > Number.NEGATIVE_INFINITY)
+        watermark = Math.min(watermark, task.metrics.currentWatermark)
       for (const { operator } of task.chain?.operators ?? []) {
         const b = operator.keyedStateBackend
         if (!b) continue
@@ -32,7 +33,11 @@ export function formatStatus(master: JobMaster, now: StatusSample, rate: number)
 }
 
 /** Redraws the status line every second on a TTY; returns a stop function. */
-export function startStatusLine(cluster: MiniCluster, master: JobMaster, stream: NodeJS.WriteStream = process.stderr): () => void {
+export function startStatusLine(
+  cluster: MiniCluster,
+  master: JobMaster,
+  stream: NodeJS.WriteStream = process.stderr,
+): () => void {
   if (!stream.isTTY) return () => {}
   let last = sampleJob(cluster, master)
   let lastAt = Date.now()

@@ -43,7 +43,8 @@ export class JobManager implements JobManagerGateway {
       parallelism,
       ...(maxParallelism === undefined ? {} : { maxParallelism }),
     })
-    if (env.transformations.length === 0) throw new TypeError(`job '${job.name}' defines no sources: its build function must create at least one`)
+    if (env.transformations.length === 0)
+      throw new TypeError(`job '${job.name}' defines no sources: its build function must create at least one`)
     const executionGraph = buildExecutionGraph(graph)
     // duplicate queryable names are a plan error, so --explain refuses them as submit does
     plannedQueryableStates({ jobId: '', jobName: job.name, graph, executionGraph, baseDir: '.' })
@@ -55,10 +56,19 @@ export class JobManager implements JobManagerGateway {
     if (existing && !existing.isTerminal()) throw new TypeError(`a job named '${job.name}' is already running`)
     const { graph, executionGraph } = this.plan(job, options)
     const jobId = newJobId()
-    const artifacts = { jobId, jobName: job.name, graph, executionGraph, baseDir: resolve(options.baseDir ?? '.'), checkpointing: options.checkpointing !== undefined }
+    const artifacts = {
+      jobId,
+      jobName: job.name,
+      graph,
+      executionGraph,
+      baseDir: resolve(options.baseDir ?? '.'),
+      checkpointing: options.checkpointing !== undefined,
+    }
     this.artifacts.put(artifacts)
     const master = new JobMaster(artifacts, this.taskManagers, {
-      ...(options.restartStrategy ?? job.options.restartStrategy ? { restartStrategy: options.restartStrategy ?? job.options.restartStrategy } : {}),
+      ...((options.restartStrategy ?? job.options.restartStrategy)
+        ? { restartStrategy: options.restartStrategy ?? job.options.restartStrategy }
+        : {}),
       ...(options.checkpointing ? { checkpointing: options.checkpointing } : {}),
       ...(options.restoreFrom ? { restoreFrom: options.restoreFrom } : {}),
       ...(options.nextEpoch ? { nextEpoch: options.nextEpoch } : {}),

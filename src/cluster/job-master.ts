@@ -15,10 +15,20 @@ import { CheckpointCoordinator, type CheckpointCoordinatorOptions } from '../che
 import type { CheckpointStorage, CompletedCheckpoint } from '../checkpoint/checkpoint-storage.ts'
 import type { JobStatus } from '../query/query-gateway.ts'
 import { KvStateLocationRegistry, type PlannedQueryableState } from '../query/kv-state-location-registry.ts'
-import { type AnyStateDescriptor, AggregatingStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor } from '../api/state-descriptors.ts'
+import {
+  type AnyStateDescriptor,
+  AggregatingStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+} from '../api/state-descriptors.ts'
 import type { OperatorSpec } from '../api/transformation.ts'
 import type { JobArtifacts } from './job-artifacts.ts'
-import type { CheckpointAckMessage, CheckpointDeclineMessage, TaskExecutionStateMessage, TaskManagerGateway } from './messages.ts'
+import type {
+  CheckpointAckMessage,
+  CheckpointDeclineMessage,
+  TaskExecutionStateMessage,
+  TaskManagerGateway,
+} from './messages.ts'
 import { nextRestartDelay } from './restart-strategy.ts'
 
 interface Execution {
@@ -68,13 +78,17 @@ export class JobMaster {
     })
     this.locations = new KvStateLocationRegistry(artifacts.jobId, plannedQueryableStates(artifacts))
     this.restartStrategy =
-      options.restartStrategy ?? (options.checkpointing ? { type: 'exponential-backoff', maxAttempts: 10, delay: 100, maxDelay: 5_000 } : { type: 'none' })
+      options.restartStrategy ??
+      (options.checkpointing
+        ? { type: 'exponential-backoff', maxAttempts: 10, delay: 100, maxDelay: 5_000 }
+        : { type: 'none' })
     if (options.checkpointing) {
       const c = options.checkpointing
       this.coordinator = new CheckpointCoordinator(
         {
           name: artifacts.jobName,
-          isRunning: () => this.status === 'RUNNING' && [...this.executions.values()].every((e) => e.state === 'RUNNING'),
+          isRunning: () =>
+            this.status === 'RUNNING' && [...this.executions.values()].every((e) => e.state === 'RUNNING'),
           executions: () =>
             [...this.executions.values()].map((e) => ({
               executionId: e.executionId,
@@ -89,7 +103,8 @@ export class JobMaster {
         c.highestId,
       )
       this.coordinator.onCompleted((cp) => {
-        for (const e of this.executions.values()) if (e.isSource) e.taskManager.notifyCheckpointComplete(e.executionId, cp.checkpointId)
+        for (const e of this.executions.values())
+          if (e.isSource) e.taskManager.notifyCheckpointComplete(e.executionId, cp.checkpointId)
       })
     }
   }
@@ -169,7 +184,12 @@ export class JobMaster {
       if (delay === undefined) this.failJob(err)
       else this.beginRestart(delay)
     }
-    if (![...this.executions.values()].every((x) => x.state === 'FINISHED' || x.state === 'FAILED' || x.state === 'CANCELED')) return
+    if (
+      ![...this.executions.values()].every(
+        (x) => x.state === 'FINISHED' || x.state === 'FAILED' || x.state === 'CANCELED',
+      )
+    )
+      return
     switch (this.status) {
       case 'RESTARTING':
         this.redeploy()
@@ -217,7 +237,8 @@ export class JobMaster {
     this.status = 'FAILED'
     this.coordinator?.stop()
     this.cancelExecutions()
-    if ([...this.executions.values()].every((x) => x.state !== 'RUNNING' && x.state !== 'DEPLOYING')) this.setStatus('FAILED')
+    if ([...this.executions.values()].every((x) => x.state !== 'RUNNING' && x.state !== 'DEPLOYING'))
+      this.setStatus('FAILED')
   }
 
   private cancelExecutions(): void {
@@ -273,7 +294,8 @@ export class JobMaster {
       this.status = 'CANCELED'
       this.coordinator?.stop()
       this.cancelExecutions()
-      if ([...this.executions.values()].every((x) => x.state !== 'RUNNING' && x.state !== 'DEPLOYING')) this.setStatus('CANCELED')
+      if ([...this.executions.values()].every((x) => x.state !== 'RUNNING' && x.state !== 'DEPLOYING'))
+        this.setStatus('CANCELED')
     }
     return this.terminal
   }
@@ -302,20 +324,34 @@ export function plannedQueryableStates(a: JobArtifacts): Map<string, PlannedQuer
         )
       }
       const described = describePlannedState(op, name)
-      planned.set(name, { operatorUid: t.uid ?? `op-${t.id}`, operatorName: t.name, maxParallelism: v.maxParallelism, stateName: name, ...described })
+      planned.set(name, {
+        operatorUid: t.uid ?? `op-${t.id}`,
+        operatorName: t.name,
+        maxParallelism: v.maxParallelism,
+        stateName: name,
+        ...described,
+      })
     }
   }
   return planned
 }
 
-function describePlannedState(op: OperatorSpec, name: string): { kind: string; descriptor: AnyStateDescriptor | undefined } {
+function describePlannedState(
+  op: OperatorSpec,
+  name: string,
+): { kind: string; descriptor: AnyStateDescriptor | undefined } {
   if (op.kind === 'window') {
-    const d = op.fn.type === 'aggregate' ? new AggregatingStateDescriptor(name, op.fn.aggregate) : new ReducingStateDescriptor(name, op.fn.reduce)
+    const d =
+      op.fn.type === 'aggregate'
+        ? new AggregatingStateDescriptor(name, op.fn.aggregate)
+        : new ReducingStateDescriptor(name, op.fn.reduce)
     return { kind: 'window', descriptor: d }
   }
   if (op.kind === 'queryable') {
-    if (op.mode.type === 'aggregate') return { kind: 'aggregating', descriptor: new AggregatingStateDescriptor(name, op.mode.aggregate) }
-    if (op.mode.type === 'reduce') return { kind: 'reducing', descriptor: new ReducingStateDescriptor(name, op.mode.reduce) }
+    if (op.mode.type === 'aggregate')
+      return { kind: 'aggregating', descriptor: new AggregatingStateDescriptor(name, op.mode.aggregate) }
+    if (op.mode.type === 'reduce')
+      return { kind: 'reducing', descriptor: new ReducingStateDescriptor(name, op.mode.reduce) }
     return { kind: 'value', descriptor: new ValueStateDescriptor(name) }
   }
   return { kind: 'value', descriptor: undefined }

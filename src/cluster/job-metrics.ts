@@ -27,8 +27,10 @@ export function registerJobMetrics(registry: Registry, cluster: MiniCluster): vo
   gauge('livestate_job_records_in_total', 'Records read by the sources of the job (current attempt)', (j) =>
     tasksOf(j).reduce((n, t) => n + (t.options.reader ? t.metrics.recordsIn : 0), 0),
   )
-  gauge('livestate_job_late_records_dropped_total', 'Late records dropped by event-time windows (current attempt)', (j) =>
-    tasksOf(j).reduce((n, t) => n + t.metrics.lateRecordsDropped, 0),
+  gauge(
+    'livestate_job_late_records_dropped_total',
+    'Late records dropped by event-time windows (current attempt)',
+    (j) => tasksOf(j).reduce((n, t) => n + t.metrics.lateRecordsDropped, 0),
   )
   gauge('livestate_job_backpressured_ms_total', 'Time tasks waited for downstream credit (current attempt)', (j) =>
     tasksOf(j).reduce((n, t) => n + t.metrics.backpressuredMs, 0),
@@ -38,10 +40,24 @@ export function registerJobMetrics(registry: Registry, cluster: MiniCluster): vo
   gauge('livestate_job_epoch', 'Current epoch (bumped on every restart)', (j) => j.epoch)
   gauge('livestate_checkpoints_completed_total', 'Completed checkpoints', (j) => j.coordinator?.completedCount)
   gauge('livestate_checkpoints_failed_total', 'Failed or timed-out checkpoints', (j) => j.coordinator?.failedCount)
-  gauge('livestate_checkpoint_last_id', 'Id of the latest completed checkpoint', (j) => j.coordinator?.latest?.checkpointId)
-  gauge('livestate_checkpoint_last_duration_ms', 'Duration of the latest completed checkpoint', (j) => j.coordinator?.lastStats?.durationMs)
-  gauge('livestate_checkpoint_last_size_bytes', 'Size of the latest completed checkpoint', (j) => j.coordinator?.lastStats?.sizeBytes)
-  gauge('livestate_checkpoint_last_max_pause_ms', 'Longest processing pause the latest checkpoint caused in any task', (j) =>
-    j.coordinator?.lastStats?.maxSyncPauseMs,
+  gauge(
+    'livestate_checkpoint_last_id',
+    'Id of the latest completed checkpoint',
+    (j) => j.coordinator?.latest?.checkpointId,
+  )
+  gauge(
+    'livestate_checkpoint_last_duration_ms',
+    'Duration of the latest completed checkpoint',
+    (j) => j.coordinator?.lastStats?.durationMs,
+  )
+  gauge(
+    'livestate_checkpoint_last_size_bytes',
+    'Size of the latest completed checkpoint',
+    (j) => j.coordinator?.lastStats?.sizeBytes,
+  )
+  gauge(
+    'livestate_checkpoint_last_max_pause_ms',
+    'Longest processing pause the latest checkpoint caused in any task',
+    (j) => j.coordinator?.lastStats?.maxSyncPauseMs,
   )
 }

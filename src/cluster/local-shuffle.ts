@@ -7,7 +7,14 @@ export const CHANNEL_CAPACITY = 4
 export class LocalShuffleEnvironment {
   private readonly channels = new Map<string, LocalChannel>()
 
-  channel(jobId: string, attempt: number, edgeId: string, upstream: number, downstream: number, inputIndex: 0 | 1): LocalChannel {
+  channel(
+    jobId: string,
+    attempt: number,
+    edgeId: string,
+    upstream: number,
+    downstream: number,
+    inputIndex: 0 | 1,
+  ): LocalChannel {
     const id = `${jobId}/${attempt}/${edgeId}/${upstream}->${downstream}`
     let c = this.channels.get(id)
     if (!c) {

@@ -4,7 +4,6 @@
 import type { TaskSnapshot } from '../checkpoint/manifest.ts'
 import type { CheckpointBarrier } from '../runtime/stream-element.ts'
 
-
 export interface TaskDeploymentDescriptor {
   jobId: string
   jobName: string

@@ -41,7 +41,8 @@ export class MiniCluster {
         stateTables: (jobId) => options.stateTables?.(i, jobId) ?? HEAP_STATE_TABLES,
         sinkFiles: this.sinkFiles,
         ingestLog: (jobId, source) => {
-          if (!options.ingestLog) throw new Error(`source '${source}' reads from HTTP ingest, which needs the ingest log of a served job`)
+          if (!options.ingestLog)
+            throw new Error(`source '${source}' reads from HTTP ingest, which needs the ingest log of a served job`)
           return options.ingestLog(jobId, source)
         },
       })

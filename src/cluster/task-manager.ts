@@ -140,8 +140,10 @@ export class TaskManager implements TaskManagerGateway {
       writers,
       identity: { vertexId: vertex.id, subtaskIndex: me, parallelism: vertex.parallelism },
       checkpoints: {
-        acknowledge: (checkpointId, snapshot) => jm.acknowledgeCheckpoint({ jobId: tdd.jobId, executionId: tdd.executionId, checkpointId, snapshot }),
-        decline: (checkpointId, reason) => jm.declineCheckpoint({ jobId: tdd.jobId, executionId: tdd.executionId, checkpointId, reason }),
+        acknowledge: (checkpointId, snapshot) =>
+          jm.acknowledgeCheckpoint({ jobId: tdd.jobId, executionId: tdd.executionId, checkpointId, snapshot }),
+        decline: (checkpointId, reason) =>
+          jm.declineCheckpoint({ jobId: tdd.jobId, executionId: tdd.executionId, checkpointId, reason }),
         awaitsFinalCheckpoint: a.checkpointing === true,
         endOfData: () => jm.notifyEndOfData({ jobId: tdd.jobId, executionId: tdd.executionId }),
       },
@@ -206,10 +208,18 @@ export class TaskManager implements TaskManagerGateway {
       if (a.restore) {
         for (const t of vertex.operators) {
           if (!isKeyedOperator(t)) continue
-          const r = await restoreKeyedState(a.restore, operatorUid(t), t.name, ev.keyGroupRange, vertex.maxParallelism, tables)
+          const r = await restoreKeyedState(
+            a.restore,
+            operatorUid(t),
+            t.name,
+            ev.keyGroupRange,
+            vertex.maxParallelism,
+            tables,
+          )
           if (r) restored.set(t.id, r)
         }
-        if (reader) restoreSourcePosition(a.restore, (head.operator as { name: string }).name, me, vertex.parallelism, reader)
+        if (reader)
+          restoreSourcePosition(a.restore, (head.operator as { name: string }).name, me, vertex.parallelism, reader)
       }
       task.chain = new OperatorChain(a.graph, vertex, writersByOperator, contextFor, task.track)
       await task.run()

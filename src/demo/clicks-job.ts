@@ -7,7 +7,18 @@ import { TumblingEventTimeWindows } from '../api/windows.ts'
 
 export type Click = { user: string; page: string; ts: number }
 
-const PAGES = ['/home', '/pricing', '/docs', '/blog/', '/blog/streams', '/blog/state', '/about', '/careers', '/login', '/signup']
+const PAGES = [
+  '/home',
+  '/pricing',
+  '/docs',
+  '/blog/',
+  '/blog/streams',
+  '/blog/state',
+  '/about',
+  '/careers',
+  '/login',
+  '/signup',
+]
 
 /** Zipf-like skew: low indexes are much more likely. */
 function skewed(random: () => number, n: number): number {

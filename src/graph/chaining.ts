@@ -22,8 +22,10 @@ export function partitionedBy(t: Transformation, parallelismOf: ParallelismOf, m
   const input = t.inputs[0]!
   const up = input.transformation
   if (parallelismOf(up) !== parallelismOf(t)) return undefined
-  if (input.partitioning?.type === 'hash') return { keySelector: input.partitioning.keySelector, maxParallelism: maxParallelismOf(t) }
-  if (input.partitioning === undefined || input.partitioning.type === 'forward') return partitionedBy(up, parallelismOf, maxParallelismOf)
+  if (input.partitioning?.type === 'hash')
+    return { keySelector: input.partitioning.keySelector, maxParallelism: maxParallelismOf(t) }
+  if (input.partitioning === undefined || input.partitioning.type === 'forward')
+    return partitionedBy(up, parallelismOf, maxParallelismOf)
   return undefined
 }
 
@@ -38,7 +40,9 @@ export function resolvePartitioning(
   const pDown = parallelismOf(downstream)
   const p = input.partitioning
   if (p === undefined) {
-    return pUp === pDown ? { name: 'FORWARD', partitioning: { type: 'forward' } } : { name: 'REBALANCE', partitioning: { type: 'rebalance' } }
+    return pUp === pDown
+      ? { name: 'FORWARD', partitioning: { type: 'forward' } }
+      : { name: 'REBALANCE', partitioning: { type: 'rebalance' } }
   }
   switch (p.type) {
     case 'forward':
@@ -55,8 +59,17 @@ export function resolvePartitioning(
         return { name: 'FORWARD', partitioning: { type: 'forward' }, elided: 'HASH with parallelism 1 on both sides' }
       }
       const by = partitionedBy(up, parallelismOf, maxParallelismOf)
-      if (by && by.keySelector === p.keySelector && pUp === pDown && by.maxParallelism === maxParallelismOf(downstream)) {
-        return { name: 'FORWARD', partitioning: { type: 'forward' }, elided: 'input already partitioned by the same key' }
+      if (
+        by &&
+        by.keySelector === p.keySelector &&
+        pUp === pDown &&
+        by.maxParallelism === maxParallelismOf(downstream)
+      ) {
+        return {
+          name: 'FORWARD',
+          partitioning: { type: 'forward' },
+          elided: 'input already partitioned by the same key',
+        }
       }
       return { name: 'HASH', partitioning: p }
     }

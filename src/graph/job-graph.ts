@@ -118,5 +118,12 @@ export function buildJobGraph(transformations: readonly Transformation[], option
       })
     }
   }
-  return { jobName: options.jobName, vertices, edges, vertexOf, chainedOutputs, defaultParallelism: options.parallelism }
+  return {
+    jobName: options.jobName,
+    vertices,
+    edges,
+    vertexOf,
+    chainedOutputs,
+    defaultParallelism: options.parallelism,
+  }
 }

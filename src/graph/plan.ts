@@ -34,7 +34,9 @@ export function formatPlan(graph: JobGraph): string {
   }
   for (const e of graph.edges) {
     const note = e.partitioner.elided ? `  (hash elided: ${e.partitioner.elided})` : ''
-    lines.push(`  ${e.source.id} --${e.partitioner.name}--> ${e.target.id}${e.inputIndex ? ` [input ${e.inputIndex + 1}]` : ''}${note}`)
+    lines.push(
+      `  ${e.source.id} --${e.partitioner.name}--> ${e.target.id}${e.inputIndex ? ` [input ${e.inputIndex + 1}]` : ''}${note}`,
+    )
   }
   return lines.join('\n')
 }

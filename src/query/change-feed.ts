@@ -89,13 +89,18 @@ export class ChangeFeed implements ChangeListener {
     }
     const seq = ++this.seq
     const decoded = decodeKey(Buffer.from(keyPrefix.slice(2), 'latin1')).key
-    const v = value !== DELETED && this.isWindow ? { key: decoded, window: parseWindowNamespace(primary, keyPrefix.length), value } : value
+    const v =
+      value !== DELETED && this.isWindow
+        ? { key: decoded, window: parseWindowNamespace(primary, keyPrefix.length), value }
+        : value
     this.emit(keyPrefix, decoded, v, seq)
   }
 
   private emit(keyPrefix: string, key: Key, value: unknown, seq: number): void {
     const event: ChangeEvent =
-      value === DELETED ? { type: 'delete', key, epoch: this.epoch, seq } : { type: 'update', key, value, epoch: this.epoch, seq }
+      value === DELETED
+        ? { type: 'delete', key, epoch: this.epoch, seq }
+        : { type: 'update', key, value, epoch: this.epoch, seq }
     // only the subscribers of this key and the wide ones, not every subscriber of the state
     const exact = this.byKey.get(keyPrefix)
     if (exact) for (const sub of exact) sub.listener(event)

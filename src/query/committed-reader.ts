@@ -70,7 +70,11 @@ export class CommittedReader {
     return { table, state: createStateKind<AbstractKeyedState>(ref.descriptor, table, READ_ONLY_KEYS, ttl) }
   }
 
-  async get(ref: CommittedStateRef, key: Key, opts: { mapKey?: Key; window?: WindowSelector }): Promise<{ value: unknown; keyGroup: number }> {
+  async get(
+    ref: CommittedStateRef,
+    key: Key,
+    opts: { mapKey?: Key; window?: WindowSelector },
+  ): Promise<{ value: unknown; keyGroup: number }> {
     const maxP = this.maxParallelismOf(ref)
     if (maxP === undefined) return { value: undefined, keyGroup: -1 }
     const kg = assignToKeyGroup(key, maxP)
@@ -82,12 +86,19 @@ export class CommittedReader {
       const toRecord = (f: { window: unknown; value: unknown }) => ({ key, window: f.window, value: f.value })
       return { value: Array.isArray(found) ? found.map(toRecord) : toRecord(found), keyGroup: kg }
     }
-    const value = await (state.queryValue as (p: string, m?: Key) => Promise<unknown>).call(state, prefix + VOID_NAMESPACE, opts.mapKey)
+    const value = await (state.queryValue as (p: string, m?: Key) => Promise<unknown>).call(
+      state,
+      prefix + VOID_NAMESPACE,
+      opts.mapKey,
+    )
     return { value, keyGroup: kg }
   }
 
   /** Entries in canonical key order (binary-string bounds as in KvStateServer.scan). */
-  async scan(ref: CommittedStateRef, req: { fromKey?: string; toKey?: string; prefix?: string; afterKey?: string; limit: number }): Promise<ScannedEntry[]> {
+  async scan(
+    ref: CommittedStateRef,
+    req: { fromKey?: string; toKey?: string; prefix?: string; afterKey?: string; limit: number },
+  ): Promise<ScannedEntry[]> {
     const maxP = this.maxParallelismOf(ref)
     if (maxP === undefined) return []
     const all: ScannedEntry[] = []
@@ -106,7 +117,7 @@ export class CommittedReader {
         if (req.afterKey !== undefined && keyChars <= req.afterKey) continue
         const value =
           ref.kind === 'window'
-            ? ((await this.get(ref, key, {})).value)
+            ? (await this.get(ref, key, {})).value
             : await state.queryValue(keyGroupChars(kg) + keyChars + VOID_NAMESPACE)
         if (value !== undefined) all.push({ keyChars, key, value, seq: 0 })
       }

@@ -81,9 +81,15 @@ export class IngestLog implements IngestLogReader {
     // A batch larger than maxLag is taken when nothing waits unread: refusing it would answer a
     // retryable 429 that no retry can ever get past.
     if (events.length > 0 && lag > 0 && lag + events.length > this.options.maxLag) {
-      throw new LivestateError('RATE_LIMITED', `the job is ${lag} events behind this source; retry later`, { retryAfter: 1 })
+      throw new LivestateError('RATE_LIMITED', `the job is ${lag} events behind this source; retry later`, {
+        retryAfter: 1,
+      })
     }
-    const ops: BatchOp[] = events.map((e, i) => ({ type: 'put', key: offsetKey(this.end + i), value: encodeMsgpack(e) }))
+    const ops: BatchOp[] = events.map((e, i) => ({
+      type: 'put',
+      key: offsetKey(this.end + i),
+      value: encodeMsgpack(e),
+    }))
     const answer: IngestResult = { accepted: events.length, position: String(this.end + events.length) }
     if (idempotencyKey !== undefined) {
       ops.push({ type: 'put', key: idempotencyKeyBytes(idempotencyKey), value: encodeMsgpack(answer) })

@@ -25,7 +25,12 @@ export interface MergeBounds {
 }
 
 /** Yields each distinct key of [kgStart, kgEnd] within the bounds, in canonical key order. */
-export async function* mergeKeyGroups(table: StateTable, kgStart: number, kgEnd: number, b: MergeBounds): AsyncIterable<MergedKey> {
+export async function* mergeKeyGroups(
+  table: StateTable,
+  kgStart: number,
+  kgEnd: number,
+  b: MergeBounds,
+): AsyncIterable<MergedKey> {
   const heap: Head[] = []
   const inBounds = (keyChars: string) =>
     (b.prefix === undefined || keyChars.startsWith(b.prefix)) && (b.toKey === undefined || keyChars < b.toKey)
@@ -48,7 +53,8 @@ export async function* mergeKeyGroups(table: StateTable, kgStart: number, kgEnd:
   const starts: Promise<Head | undefined>[] = []
   for (let kg = kgStart; kg <= kgEnd; kg++) {
     const kgChars = String.fromCharCode(kg >>> 8, kg & 0xff)
-    const after = b.afterKey !== undefined && b.afterKey + '\xff' > b.lower ? kgChars + b.afterKey + '\xff' : kgChars + b.lower
+    const after =
+      b.afterKey !== undefined && b.afterKey + '\xff' > b.lower ? kgChars + b.afterKey + '\xff' : kgChars + b.lower
     // `after` is exclusive, but a primary key is [kg][key][namespace], so kg+lower itself still
     // lets the key equal to `lower` through
     starts.push(advance(table.primaryKeys(kg, kg, after)[Symbol.asyncIterator](), kg))

@@ -92,7 +92,10 @@ export class KvStateLocationRegistry {
     planned: Map<string, PlannedQueryableState>,
   ) {
     for (const [name, p] of planned) {
-      this.locations.set(name, new KvStateLocation(name, p.kind, p.operatorName, p.operatorUid, p.maxParallelism, p.stateName, p.descriptor))
+      this.locations.set(
+        name,
+        new KvStateLocation(name, p.kind, p.operatorName, p.operatorUid, p.maxParallelism, p.stateName, p.descriptor),
+      )
     }
   }
 
@@ -104,7 +107,15 @@ export class KvStateLocationRegistry {
       )
     }
     if (!loc) {
-      loc = new KvStateLocation(m.stateName, m.kind, m.operatorName, m.operatorUid, m.maxParallelism, m.internalStateName, undefined)
+      loc = new KvStateLocation(
+        m.stateName,
+        m.kind,
+        m.operatorName,
+        m.operatorUid,
+        m.maxParallelism,
+        m.internalStateName,
+        undefined,
+      )
       this.locations.set(m.stateName, loc)
     }
     loc.internalStateName = m.internalStateName

@@ -47,7 +47,12 @@ export class KvStateServer {
     return e
   }
 
-  private async valueAt(e: KvStateEntry, keyPrefix: string, key: Key, opts: { mapKey?: Key; window?: 'latest' | 'all' | number }) {
+  private async valueAt(
+    e: KvStateEntry,
+    keyPrefix: string,
+    key: Key,
+    opts: { mapKey?: Key; window?: 'latest' | 'all' | number },
+  ) {
     const h = e.handle
     if (h.queryWindows) {
       const found = await h.queryWindows(keyPrefix, opts.window ?? 'latest')
@@ -55,13 +60,20 @@ export class KvStateServer {
       const toRecord = (f: { window: unknown; value: unknown }) => ({ key, window: f.window, value: f.value })
       return Array.isArray(found) ? found.map(toRecord) : toRecord(found as { window: unknown; value: unknown })
     }
-    return (h.state.queryValue as (p: string, m?: Key) => Promise<unknown>).call(h.state, keyPrefix + VOID_NAMESPACE, opts.mapKey)
+    return (h.state.queryValue as (p: string, m?: Key) => Promise<unknown>).call(
+      h.state,
+      keyPrefix + VOID_NAMESPACE,
+      opts.mapKey,
+    )
   }
 
   async get(req: KvStateGetRequest): Promise<{ value: unknown; epoch: number; subtask: number }> {
     const e = this.entry(req.kvStateId)
     if (!e.keyGroupRange.contains(req.keyGroup)) {
-      throw new LivestateError('NOT_OWNER', `subtask ${e.subtaskIndex} of '${e.stateName}' does not own key group ${req.keyGroup}`)
+      throw new LivestateError(
+        'NOT_OWNER',
+        `subtask ${e.subtaskIndex} of '${e.stateName}' does not own key group ${req.keyGroup}`,
+      )
     }
     const prefix = keyGroupChars(req.keyGroup) + encodeKeyToBinaryString(req.key)
     const value = await this.valueAt(e, prefix, req.key, req)
@@ -111,12 +123,18 @@ export class KvStateServer {
    * then updates; changes published while the snapshot is read are held back and sent after it when
    * newer, so there is no gap and (epoch, seq) strictly increases per key.
    */
-  async subscribe(kvStateId: string, selector: SubscriptionSelector, listener: (e: ChangeEvent) => void): Promise<() => void> {
+  async subscribe(
+    kvStateId: string,
+    selector: SubscriptionSelector,
+    listener: (e: ChangeEvent) => void,
+  ): Promise<() => void> {
     const e = this.entry(kvStateId)
     let feed = this.feeds.get(kvStateId)
     if (!feed) {
       const windows = e.handle.queryWindows
-      const latest = windows && ((prefix: string) => windows(prefix, 'latest') as Promise<{ window: unknown; value: unknown } | undefined>)
+      const latest =
+        windows &&
+        ((prefix: string) => windows(prefix, 'latest') as Promise<{ window: unknown; value: unknown } | undefined>)
       feed = new ChangeFeed(e.epoch, e.maxParallelism, e.handle.kind === 'window', latest)
       this.feeds.set(kvStateId, feed)
       e.handle.state.changeListener = feed
@@ -144,7 +162,12 @@ export class KvStateServer {
     } else {
       const prefix = 'prefix' in selector ? sub.stringPrefix : undefined
       for (let after: string | undefined; ; ) {
-        const page = await this.scan({ kvStateId, limit: 1000, ...(prefix === undefined ? {} : { prefix }), ...(after === undefined ? {} : { afterKey: after }) })
+        const page = await this.scan({
+          kvStateId,
+          limit: 1000,
+          ...(prefix === undefined ? {} : { prefix }),
+          ...(after === undefined ? {} : { afterKey: after }),
+        })
         snapshot.push(...page)
         if (page.length < 1000) break
         after = page[page.length - 1]!.keyChars

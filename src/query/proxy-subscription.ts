@@ -23,7 +23,8 @@ export class ProxySubscription {
     private readonly server: (address: string) => KvStateServer | undefined,
     private readonly listener: (e: ChangeEvent) => void,
   ) {
-    this.relevantGroups = 'keys' in selector ? new Set(selector.keys.map((k) => assignToKeyGroup(k, location.numKeyGroups))) : undefined
+    this.relevantGroups =
+      'keys' in selector ? new Set(selector.keys.map((k) => assignToKeyGroup(k, location.numKeyGroups))) : undefined
     this.stopWatching = location.onChange((event, owner) => {
       if (event === 'registered') this.ownerUp(owner)
       else this.ownerDown(owner)
@@ -45,17 +46,19 @@ export class ProxySubscription {
     const server = this.server(o.serverAddress)
     if (!server) return
     this.active.set(o.kvStateId, PENDING)
-    server.subscribe(o.kvStateId, this.selector, (e) => !this.closed && this.listener(e)).then(
-      (unsubscribe) => {
-        if (this.closed || !this.active.has(o.kvStateId)) unsubscribe()
-        else this.active.set(o.kvStateId, unsubscribe)
-        this.maybeLive()
-      },
-      () => {
-        this.active.delete(o.kvStateId)
-        this.markRestoring()
-      },
-    )
+    server
+      .subscribe(o.kvStateId, this.selector, (e) => !this.closed && this.listener(e))
+      .then(
+        (unsubscribe) => {
+          if (this.closed || !this.active.has(o.kvStateId)) unsubscribe()
+          else this.active.set(o.kvStateId, unsubscribe)
+          this.maybeLive()
+        },
+        () => {
+          this.active.delete(o.kvStateId)
+          this.markRestoring()
+        },
+      )
   }
 
   private ownerDown(o: KvStateLocationOwner): void {

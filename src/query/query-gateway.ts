@@ -80,7 +80,9 @@ export interface GetResult {
   meta: StateMeta
 }
 
-export type GetManyEntry = { key: Key; value: unknown } | { key: Key; error: { code: string; message: string; retryable: boolean } }
+export type GetManyEntry =
+  | { key: Key; value: unknown }
+  | { key: Key; error: { code: string; message: string; retryable: boolean } }
 
 export interface GetManyResult {
   entries: GetManyEntry[]
@@ -127,7 +129,12 @@ export interface QueryGateway {
   getMany(job: string, state: string, keys: Key[], options?: ReadOptions): Promise<GetManyResult>
   entries(job: string, state: string, options: ScanOptions): Promise<ScanResult>
   /** Listener gets snapshot frames for current values first, then changes; never a gap. */
-  subscribe(job: string, state: string, selector: SubscriptionSelector, listener: (e: ChangeEvent) => void): ChangeSubscription
+  subscribe(
+    job: string,
+    state: string,
+    selector: SubscriptionSelector,
+    listener: (e: ChangeEvent) => void,
+  ): ChangeSubscription
   ingest(job: string, source: string, events: unknown[], idempotencyKey?: string): Promise<IngestResult>
   savepoint(job: string): Promise<{ path: string; checkpointId: number }>
   cancel(job: string): Promise<void>

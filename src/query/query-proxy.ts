@@ -63,15 +63,26 @@ export class QueryProxy implements QueryGateway {
   private notReady(job: JobMaster, state: string): LivestateError {
     if (job.isTerminal()) {
       // a canceled or failed job never becomes ready again: do not invite retries
-      return new LivestateError('STATE_NOT_READY', `job '${job.name}' is ${job.status}; its live state is gone (committed reads may still answer)`, {
-        retryable: false,
-      })
+      return new LivestateError(
+        'STATE_NOT_READY',
+        `job '${job.name}' is ${job.status}; its live state is gone (committed reads may still answer)`,
+        {
+          retryable: false,
+        },
+      )
     }
-    return new LivestateError('STATE_NOT_READY', `the owner of '${state}' is not running yet; retry shortly`, { retryAfter: 1 })
+    return new LivestateError('STATE_NOT_READY', `the owner of '${state}' is not running yet; retry shortly`, {
+      retryAfter: 1,
+    })
   }
 
   /** Calls the owner of a key group, re-resolving the location when the answer says it is stale. */
-  private async withOwner<T>(job: JobMaster, state: string, keyGroup: number, call: (server: KvStateServer, owner: KvStateLocationOwner) => Promise<T>): Promise<T> {
+  private async withOwner<T>(
+    job: JobMaster,
+    state: string,
+    keyGroup: number,
+    call: (server: KvStateServer, owner: KvStateLocationOwner) => Promise<T>,
+  ): Promise<T> {
     let last: unknown
     for (let attempt = 0; attempt < LOOKUP_ATTEMPTS; attempt++) {
       const owner = this.location(job, state).ownerOf(keyGroup)
@@ -99,11 +110,18 @@ export class QueryProxy implements QueryGateway {
   private async awaitCheckpoint(job: JobMaster, options: ReadOptions | undefined): Promise<void> {
     const want = options?.minCheckpoint
     if (want === undefined) return
-    if (!job.coordinator) throw new LivestateError('BAD_REQUEST', `job '${job.name}' runs without checkpointing: minCheckpoint cannot be met`)
+    if (!job.coordinator)
+      throw new LivestateError(
+        'BAD_REQUEST',
+        `job '${job.name}' runs without checkpointing: minCheckpoint cannot be met`,
+      )
     const deadline = Date.now() + (options?.timeoutMs ?? 5_000)
     while ((job.coordinator.latest?.checkpointId ?? 0) < want) {
       if (Date.now() >= deadline) {
-        throw new LivestateError('NOT_CAUGHT_UP', `checkpoint ${want} is not complete yet (latest: ${job.coordinator.latest?.checkpointId ?? 'none'})`)
+        throw new LivestateError(
+          'NOT_CAUGHT_UP',
+          `checkpoint ${want} is not complete yet (latest: ${job.coordinator.latest?.checkpointId ?? 'none'})`,
+        )
       }
       await new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, deadline - Date.now()))))
     }
@@ -114,15 +132,33 @@ export class QueryProxy implements QueryGateway {
   /** The reader of the job's latest completed checkpoint (replaced as newer ones complete). */
   private committed(job: JobMaster, state: string): { reader: CommittedReader; ref: CommittedStateRef } {
     const latest = job.coordinator?.latest
-    if (!latest) throw new LivestateError('STATE_NOT_READY', `job '${job.name}' has no completed checkpoint yet; retry shortly or read with consistency=live`, { retryAfter: 1 })
+    if (!latest)
+      throw new LivestateError(
+        'STATE_NOT_READY',
+        `job '${job.name}' has no completed checkpoint yet; retry shortly or read with consistency=live`,
+        { retryAfter: 1 },
+      )
     let reader = this.readers.get(job)
     if (!reader || reader.checkpointId !== latest.checkpointId) {
       reader = new CommittedReader(latest)
       this.readers.set(job, reader)
     }
     const loc = this.location(job, state)
-    if (!loc.descriptor) throw new LivestateError('STATE_NOT_READY', `state '${state}' has not been opened yet in this run; retry shortly`, { retryAfter: 1 })
-    return { reader, ref: { operatorUid: loc.operatorUid, internalStateName: loc.internalStateName, kind: loc.kind, descriptor: loc.descriptor } }
+    if (!loc.descriptor)
+      throw new LivestateError(
+        'STATE_NOT_READY',
+        `state '${state}' has not been opened yet in this run; retry shortly`,
+        { retryAfter: 1 },
+      )
+    return {
+      reader,
+      ref: {
+        operatorUid: loc.operatorUid,
+        internalStateName: loc.internalStateName,
+        kind: loc.kind,
+        descriptor: loc.descriptor,
+      },
+    }
   }
 
   listJobs(): JobSummary[] {
@@ -169,7 +205,12 @@ export class QueryProxy implements QueryGateway {
       keyType: this.keyTypeOf(loc),
       operator: loc.operatorName,
       maxParallelism: loc.numKeyGroups,
-      owners: owners.map((o) => ({ subtask: o.subtaskIndex, keyGroups: o.keyGroupRange, epoch: o.epoch, status: 'live' as const })),
+      owners: owners.map((o) => ({
+        subtask: o.subtaskIndex,
+        keyGroups: o.keyGroupRange,
+        epoch: o.epoch,
+        status: 'live' as const,
+      })),
     }
   }
 
@@ -198,11 +239,19 @@ export class QueryProxy implements QueryGateway {
     // '0b101', so several segments would name one key.
     if (type === 'number') {
       const n = Number(segment)
-      if (!DECIMAL_NUMBER.test(segment) || !Number.isFinite(n)) throw new LivestateError('BAD_REQUEST', `state '${state}' has number keys; '${segment}' is not a decimal number`)
+      if (!DECIMAL_NUMBER.test(segment) || !Number.isFinite(n))
+        throw new LivestateError(
+          'BAD_REQUEST',
+          `state '${state}' has number keys; '${segment}' is not a decimal number`,
+        )
       return n
     }
     if (type === 'bigint') {
-      if (!DECIMAL_INTEGER.test(segment)) throw new LivestateError('BAD_REQUEST', `state '${state}' has bigint keys; '${segment}' is not a decimal integer`)
+      if (!DECIMAL_INTEGER.test(segment))
+        throw new LivestateError(
+          'BAD_REQUEST',
+          `state '${state}' has bigint keys; '${segment}' is not a decimal integer`,
+        )
       return BigInt(segment)
     }
     if (type === 'boolean' && (segment === 'true' || segment === 'false')) return segment === 'true'
@@ -226,7 +275,17 @@ export class QueryProxy implements QueryGateway {
       }),
     )
     if (r.value === undefined) throw new LivestateError('KEY_NOT_FOUND', `state '${state}' has no value for this key`)
-    return { key, value: r.value, meta: { keyGroup, subtask: r.subtask, epoch: r.epoch, checkpointId: this.latestCheckpointId(j), consistency: 'live' } }
+    return {
+      key,
+      value: r.value,
+      meta: {
+        keyGroup,
+        subtask: r.subtask,
+        epoch: r.epoch,
+        checkpointId: this.latestCheckpointId(j),
+        consistency: 'live',
+      },
+    }
   }
 
   private async getCommitted(
@@ -241,10 +300,16 @@ export class QueryProxy implements QueryGateway {
       ...(options.mapKey === undefined ? {} : { mapKey: toKey(options.mapKey) }),
       ...(options.window === undefined ? {} : { window: options.window }),
     })
-    if (r.value === undefined) throw new LivestateError('KEY_NOT_FOUND', `state '${state}' had no value for this key at checkpoint ${reader.checkpointId}`)
+    if (r.value === undefined)
+      throw new LivestateError(
+        'KEY_NOT_FOUND',
+        `state '${state}' had no value for this key at checkpoint ${reader.checkpointId}`,
+      )
     const loc = this.location(j, state)
     const owner = loc.ownerOf(r.keyGroup)
-    const parallelism = j.artifacts.graph.vertices.find((v) => v.operators.some((t) => (t.uid ?? `op-${t.id}`) === loc.operatorUid))?.parallelism ?? 1
+    const parallelism =
+      j.artifacts.graph.vertices.find((v) => v.operators.some((t) => (t.uid ?? `op-${t.id}`) === loc.operatorUid))
+        ?.parallelism ?? 1
     return {
       key,
       value: r.value,
@@ -269,7 +334,9 @@ export class QueryProxy implements QueryGateway {
     const entries = await Promise.all(
       keys.map(async (k) => {
         try {
-          const r = committed ? await this.getCommitted(j, state, toKey(k), perKey, committed) : await this.get(job, state, k, perKey)
+          const r = committed
+            ? await this.getCommitted(j, state, toKey(k), perKey, committed)
+            : await this.get(job, state, k, perKey)
           return { key: r.key, value: r.value }
         } catch (e) {
           if (e instanceof LivestateError && (e.code === 'UNKNOWN_JOB' || e.code === 'UNKNOWN_STATE')) throw e
@@ -285,12 +352,17 @@ export class QueryProxy implements QueryGateway {
     const j = this.job(job)
     const loc = this.location(j, state)
     const limit = options.limit ?? 100
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new LivestateError('BAD_REQUEST', 'limit must be an integer from 1 to 1000')
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new LivestateError('BAD_REQUEST', 'limit must be an integer from 1 to 1000')
     await this.awaitCheckpoint(j, options)
     if (options.consistency === 'committed') {
       const { reader, ref } = this.committed(j, state)
       const afterKey = options.cursor === undefined ? undefined : decodeCursor(options.cursor)
-      const page = await reader.scan(ref, { ...scanBounds(options), ...(afterKey === undefined ? {} : { afterKey }), limit: limit + 1 })
+      const page = await reader.scan(ref, {
+        ...scanBounds(options),
+        ...(afterKey === undefined ? {} : { afterKey }),
+        limit: limit + 1,
+      })
       return toScanResult(page, limit)
     }
     const owners = loc.distinctOwners()
@@ -300,7 +372,12 @@ export class QueryProxy implements QueryGateway {
     const pages = await Promise.all(
       owners.map((o) =>
         this.withOwner(j, state, o.keyGroupRange.start, (server, owner) =>
-          server.scan({ kvStateId: owner.kvStateId, limit: limit + 1, ...bounds, ...(afterKey === undefined ? {} : { afterKey }) }),
+          server.scan({
+            kvStateId: owner.kvStateId,
+            limit: limit + 1,
+            ...bounds,
+            ...(afterKey === undefined ? {} : { afterKey }),
+          }),
         ),
       ),
     )
@@ -308,7 +385,12 @@ export class QueryProxy implements QueryGateway {
     return toScanResult(merged, limit)
   }
 
-  subscribe(job: string, state: string, selector: SubscriptionSelector, listener: (e: ChangeEvent) => void): ChangeSubscription {
+  subscribe(
+    job: string,
+    state: string,
+    selector: SubscriptionSelector,
+    listener: (e: ChangeEvent) => void,
+  ): ChangeSubscription {
     const j = this.job(job)
     const loc = this.location(j, state)
     if ('keys' in selector) selector = { keys: selector.keys.map(toKey) }
@@ -325,14 +407,19 @@ export class QueryProxy implements QueryGateway {
 
   async savepoint(job: string): Promise<{ path: string; checkpointId: number }> {
     const j = this.job(job)
-    if (!this.options.savepoint) throw new LivestateError('BAD_REQUEST', 'savepoints need checkpointing, which this livestate does not run yet')
+    if (!this.options.savepoint)
+      throw new LivestateError('BAD_REQUEST', 'savepoints need checkpointing, which this livestate does not run yet')
     // A job that cannot take one is the caller's timing, not a server fault (the coordinator throws a plain Error).
-    if (j.isTerminal()) throw new LivestateError('BAD_REQUEST', `job '${j.name}' is ${j.status}: a savepoint needs a running job`)
+    if (j.isTerminal())
+      throw new LivestateError('BAD_REQUEST', `job '${j.name}' is ${j.status}: a savepoint needs a running job`)
     try {
       return await this.options.savepoint(j)
     } catch (e) {
       if (e instanceof LivestateError || j.status === 'RUNNING') throw e
-      throw new LivestateError('STATE_NOT_READY', `job '${j.name}' is ${j.status}; retry the savepoint shortly`, { retryAfter: 1, cause: e })
+      throw new LivestateError('STATE_NOT_READY', `job '${j.name}' is ${j.status}; retry the savepoint shortly`, {
+        retryAfter: 1,
+        cause: e,
+      })
     }
   }
 

@@ -9,7 +9,8 @@ export function encodeCursor(keyChars: string): string {
 }
 
 export function decodeCursor(cursor: string): string {
-  if (!/^[A-Za-z0-9_-]{1,4096}$/.test(cursor)) throw new LivestateError('BAD_REQUEST', 'cursor is not one this server issued')
+  if (!/^[A-Za-z0-9_-]{1,4096}$/.test(cursor))
+    throw new LivestateError('BAD_REQUEST', 'cursor is not one this server issued')
   return Buffer.from(cursor, 'base64url').toString('latin1')
 }
 
@@ -26,6 +27,7 @@ export function scanBounds(o: ScanOptions): { fromKey?: string; toKey?: string; 
   const out: { fromKey?: string; toKey?: string; prefix?: string } = {}
   if (o.from !== undefined) out.fromKey = keyChars(o.from, 'from')
   if (o.to !== undefined) out.toKey = keyChars(o.to, 'to')
-  if (o.prefix !== undefined && o.prefix !== '') out.prefix = Buffer.from(encodeStringPrefix(o.prefix)).toString('latin1')
+  if (o.prefix !== undefined && o.prefix !== '')
+    out.prefix = Buffer.from(encodeStringPrefix(o.prefix)).toString('latin1')
   return out
 }

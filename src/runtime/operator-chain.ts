@@ -25,7 +25,8 @@ export class OperatorChain {
     for (let i = vertex.operators.length - 1; i >= 0; i--) {
       const t = vertex.operators[i]!
       const outputs: Output[] = []
-      for (const next of graph.chainedOutputs.get(t.id) ?? []) outputs.push(new ChainingOutput(built.get(next.id)!, track))
+      for (const next of graph.chainedOutputs.get(t.id) ?? [])
+        outputs.push(new ChainingOutput(built.get(next.id)!, track))
       for (const w of writersByOperator.get(t.id) ?? []) outputs.push(new RecordWriterOutput(w))
       const op = createOperator(t, contextFor(t, combineOutputs(outputs)))
       built.set(t.id, op)

@@ -60,7 +60,12 @@ export function createChannelSelector(p: Partitioning, ctx: PartitionerContext):
  * with more upstream subtasks, downstream t reads upstream [⌊t·up/down⌋, ⌊(t+1)·up/down⌋); with
  * fewer, upstream i feeds downstream [⌈i·down/up⌉, ⌈(i+1)·down/up⌉). Everything else: all.
  */
-export function targetSubtasks(p: Partitioning, upstreamIndex: number, upstreamParallelism: number, downstreamParallelism: number): number[] {
+export function targetSubtasks(
+  p: Partitioning,
+  upstreamIndex: number,
+  upstreamParallelism: number,
+  downstreamParallelism: number,
+): number[] {
   if (p.type === 'forward') return [upstreamIndex]
   if (p.type === 'rescale') {
     const up = upstreamParallelism
@@ -68,10 +73,12 @@ export function targetSubtasks(p: Partitioning, upstreamIndex: number, upstreamP
     const out: number[] = []
     if (up >= down) {
       for (let t = 0; t < down; t++) {
-        if (Math.floor((t * up) / down) <= upstreamIndex && upstreamIndex < Math.floor(((t + 1) * up) / down)) out.push(t)
+        if (Math.floor((t * up) / down) <= upstreamIndex && upstreamIndex < Math.floor(((t + 1) * up) / down))
+          out.push(t)
       }
     } else {
-      for (let d = Math.ceil((upstreamIndex * down) / up); d < Math.ceil(((upstreamIndex + 1) * down) / up); d++) out.push(d)
+      for (let d = Math.ceil((upstreamIndex * down) / up); d < Math.ceil(((upstreamIndex + 1) * down) / up); d++)
+        out.push(d)
     }
     return out
   }

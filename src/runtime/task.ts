@@ -93,7 +93,14 @@ export class Task {
       }
       await this.drainPending()
       const source = { name: this.options.sourceName ?? this.options.taskName, position: reader.position() }
-      performCheckpoint(barrier, this.chain, this.options.writers, this.options.identity, source, this.options.checkpoints)
+      performCheckpoint(
+        barrier,
+        this.chain,
+        this.options.writers,
+        this.options.identity,
+        source,
+        this.options.checkpoints,
+      )
       if (barrier.stopAfter) {
         // Stop-with-checkpoint: the source ends only once this checkpoint completed (see runSource).
         this.stopRequested = true
@@ -122,7 +129,9 @@ export class Task {
     this.setState('RUNNING')
     try {
       await this.chain.open()
-      const ended = this.options.reader ? await this.runSource(this.options.reader) : await this.runInputs(this.options.gate!)
+      const ended = this.options.reader
+        ? await this.runSource(this.options.reader)
+        : await this.runInputs(this.options.gate!)
       if (ended && !this.cancelled) {
         await this.chain.finish()
         await this.drainPending()
@@ -229,7 +238,14 @@ export class Task {
     const checkpoint = async (barrier: CheckpointBarrier | undefined) => {
       if (!barrier) return
       await this.drainPending()
-      performCheckpoint(barrier, this.chain, this.options.writers, this.options.identity, undefined, this.options.checkpoints)
+      performCheckpoint(
+        barrier,
+        this.chain,
+        this.options.writers,
+        this.options.identity,
+        undefined,
+        this.options.checkpoints,
+      )
     }
     while (open > 0) {
       if (this.cancelled) return false

@@ -146,7 +146,12 @@ export class InternalTimerService {
     await this.fire(this.eventTimers, watermark, this.onEventTime)
   }
 
-  private async fire(queue: TimerQueue, upTo: number, callback: TimerCallback, isDue: (t: InternalTimer) => boolean = () => true): Promise<void> {
+  private async fire(
+    queue: TimerQueue,
+    upTo: number,
+    callback: TimerCallback,
+    isDue: (t: InternalTimer) => boolean = () => true,
+  ): Promise<void> {
     for (let t = queue.peek(); t !== undefined && t.timestamp <= upTo; t = queue.peek()) {
       queue.pop()
       queue.delete(t)

@@ -69,7 +69,10 @@ function bodyLimits(limits: ServerLimits): MiddlewareHandler<ServerEnv> {
   const small = bodyLimit({ maxSize: limits.bodyBytes, onError: tooLarge(limits.bodyBytes) })
   const ingest = bodyLimit({ maxSize: limits.ingestBodyBytes, onError: tooLarge(limits.ingestBodyBytes) })
   // GET/HEAD carry no body; reading c.req.raw.body would make node-server build a full Request
-  return (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : (INGEST_PATH.test(c.req.path) ? ingest : small)(c, next))
+  return (c, next) =>
+    c.req.method === 'GET' || c.req.method === 'HEAD'
+      ? next()
+      : (INGEST_PATH.test(c.req.path) ? ingest : small)(c, next)
 }
 
 export function buildApp(deps: AppDeps): ServerApp {
@@ -92,14 +95,16 @@ export function buildApp(deps: AppDeps): ServerApp {
   app.use('*', securityHeaders())
   app.use(
     '/v1/*',
-    onlyWithOrigin(cors({
-      origin: (origin) => (deps.corsOrigins.includes(origin) ? origin : null),
-      allowMethods: ['GET', 'POST', 'OPTIONS'],
-      allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Idempotency-Key'],
-      exposeHeaders: ['Retry-After', 'X-Request-Id'],
-      maxAge: 600,
-      credentials: false,
-    })),
+    onlyWithOrigin(
+      cors({
+        origin: (origin) => (deps.corsOrigins.includes(origin) ? origin : null),
+        allowMethods: ['GET', 'POST', 'OPTIONS'],
+        allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Idempotency-Key'],
+        exposeHeaders: ['Retry-After', 'X-Request-Id'],
+        maxAge: 600,
+        credentials: false,
+      }),
+    ),
   )
   app.use('/v1/*', crossSiteGuard(deps.corsOrigins))
   const bearer = authenticate(auth, { queryToken: false })

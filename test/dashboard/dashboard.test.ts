@@ -39,14 +39,20 @@ describe('dashboard', () => {
     const home = page.locator('#entries tr[data-key="\\"/home\\""]')
     await home.waitFor()
     // live: the (epoch, seq) cell of /home fills in from the subscription and keeps moving
-    await expect.poll(async () => (await home.locator('td').nth(2).textContent()) ?? '', { timeout: 15_000 }).toMatch(/^\(1, \d+\)$/)
+    await expect
+      .poll(async () => (await home.locator('td').nth(2).textContent()) ?? '', { timeout: 15_000 })
+      .toMatch(/^\(1, \d+\)$/)
     const first = Number((await home.locator('td').nth(1).textContent()) ?? '0')
-    await expect.poll(async () => Number((await home.locator('td').nth(1).textContent()) ?? '0'), { timeout: 15_000 }).toBeGreaterThan(first)
+    await expect
+      .poll(async () => Number((await home.locator('td').nth(1).textContent()) ?? '0'), { timeout: 15_000 })
+      .toBeGreaterThan(first)
     await page.fill('#lookup-key', '/home')
     await page.click('#lookup')
     await expect.poll(async () => (await page.locator('#lookup-out').textContent()) ?? '').toContain('"keyGroup":63')
     // the checkpoint card shows a completed checkpoint id
-    await expect.poll(async () => await page.locator('.card').nth(3).locator('.value').textContent(), { timeout: 15_000 }).toMatch(/^\d+$/)
+    await expect
+      .poll(async () => await page.locator('.card').nth(3).locator('.value').textContent(), { timeout: 15_000 })
+      .toMatch(/^\d+$/)
     await mkdir('test-results', { recursive: true })
     await page.screenshot({ path: 'test-results/dashboard.png', fullPage: true })
     expect(errors).toEqual([])

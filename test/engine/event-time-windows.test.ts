@@ -111,7 +111,12 @@ describe('tumbling event-time windows', () => {
       { key: 'a', ts: 99, value: 64 }, // late: dropped
       { key: 'a', ts: 100, value: 128 }, // [100,200) is open until watermark 199
     ]
-    const expected = eventTimeWindowOracle(scripted, { windowsOf: tumbling(100), maxOutOfOrderness: B, allowedLateness: 0, result: statsOf })
+    const expected = eventTimeWindowOracle(scripted, {
+      windowsOf: tumbling(100),
+      maxOutOfOrderness: B,
+      allowedLateness: 0,
+      result: statsOf,
+    })
     expect(expected.dropped).toBe(1)
     const { results, dropped } = await runAggregateWindows(scripted, TumblingEventTimeWindows.of(100), {
       maxOutOfOrderness: B,

@@ -1,12 +1,20 @@
 // One HTTP call of the CLI: turns connection failures and contract error bodies into CliErrors.
 import { CliError } from '../cli-error.ts'
 
-export async function httpCall(url: string, init: RequestInit = {}): Promise<{ status: number; body: unknown; headers: Headers }> {
+export async function httpCall(
+  url: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: unknown; headers: Headers }> {
   let res: Response
   try {
     res = await fetch(url, init)
   } catch (cause) {
-    throw new CliError(`cannot reach ${new URL(url).origin}`, ((cause as Error).cause as Error)?.message ?? (cause as Error).message, 'Start it with `livestate run` or pass --url.', { cause })
+    throw new CliError(
+      `cannot reach ${new URL(url).origin}`,
+      ((cause as Error).cause as Error)?.message ?? (cause as Error).message,
+      'Start it with `livestate run` or pass --url.',
+      { cause },
+    )
   }
   const text = await res.text()
   let body: unknown = text
@@ -20,6 +28,7 @@ export async function httpCall(url: string, init: RequestInit = {}): Promise<{ s
 
 export function errorOf(body: unknown): { code: string; message: string; retryable: boolean } | undefined {
   const e = (body as { error?: { code?: unknown; message?: unknown; retryable?: unknown } })?.error
-  if (e && typeof e.code === 'string') return { code: e.code, message: String(e.message ?? ''), retryable: e.retryable === true }
+  if (e && typeof e.code === 'string')
+    return { code: e.code, message: String(e.message ?? ''), retryable: e.retryable === true }
   return undefined
 }

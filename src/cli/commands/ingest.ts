@@ -24,14 +24,23 @@ async function sendBatch(url: string, lines: string[]): Promise<void> {
     if (status === 202) return
     const err = errorOf(body)
     if (!err?.retryable || attempt >= MAX_ATTEMPTS) {
-      throw new CliError('ingest failed', `${err?.code ?? `HTTP ${status}`}: ${err?.message ?? String(body).slice(0, 200)}`, 'Fix the input or the job and run again; batches sent so far were accepted.')
+      throw new CliError(
+        'ingest failed',
+        `${err?.code ?? `HTTP ${status}`}: ${err?.message ?? String(body).slice(0, 200)}`,
+        'Fix the input or the job and run again; batches sent so far were accepted.',
+      )
     }
     const wait = Number(headers.get('retry-after') ?? 1) * 1000 * Math.min(attempt, 4)
     await new Promise((r) => setTimeout(r, wait))
   }
 }
 
-export async function ingestCommand(job: string, source: string, file: string, flags: { url: string; batch: string }): Promise<number> {
+export async function ingestCommand(
+  job: string,
+  source: string,
+  file: string,
+  flags: { url: string; batch: string },
+): Promise<number> {
   const batchSize = parsePositiveInt('--batch', flags.batch)
   const url = `${flags.url.replace(/\/$/, '')}/v1/jobs/${encodeURIComponent(job)}/sources/${encodeURIComponent(source)}/events`
   let total = 0
@@ -39,12 +48,21 @@ export async function ingestCommand(job: string, source: string, file: string, f
     try {
       total = (await stat(file)).size
     } catch {
-      throw new CliError(`cannot read ${file}`, 'the file does not exist', 'Check the path, or pass - to read standard input.')
+      throw new CliError(
+        `cannot read ${file}`,
+        'the file does not exist',
+        'Check the path, or pass - to read standard input.',
+      )
     }
   }
   const input = file === '-' ? process.stdin : createReadStream(file)
   const tty = process.stderr.isTTY
-  const bar = tty ? new cliProgress.SingleBar({ format: 'ingest [{bar}] {percentage}% | {events} events | {rate} events/s', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined
+  const bar = tty
+    ? new cliProgress.SingleBar(
+        { format: 'ingest [{bar}] {percentage}% | {events} events | {rate} events/s', stream: process.stderr },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined
   bar?.start(total || 1, 0, { events: 0, rate: 0 })
   const started = Date.now()
   let bytes = 0
@@ -55,7 +73,10 @@ export async function ingestCommand(job: string, source: string, file: string, f
     await sendBatch(url, batch)
     events += batch.length
     batch = []
-    bar?.update(total ? bytes : events, { events, rate: Math.round((events * 1000) / Math.max(1, Date.now() - started)) })
+    bar?.update(total ? bytes : events, {
+      events,
+      rate: Math.round((events * 1000) / Math.max(1, Date.now() - started)),
+    })
   }
   for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
     bytes += Buffer.byteLength(line) + 1

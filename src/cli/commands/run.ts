@@ -50,11 +50,19 @@ export function addRunOptions(cmd: Command): Command {
 export function embeddedOptionsFrom(flags: RunFlags): Omit<EmbeddedOptions, 'job'> {
   const backend = flags.stateBackend
   if (backend !== 'heap' && backend !== 'leveldb') {
-    throw new CliError(`invalid --state-backend '${backend}'`, 'it must be heap or leveldb', 'Use --state-backend leveldb (default) or heap.')
+    throw new CliError(
+      `invalid --state-backend '${backend}'`,
+      'it must be heap or leveldb',
+      'Use --state-backend leveldb (default) or heap.',
+    )
   }
   const port = Number(flags.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new CliError(`invalid --port '${flags.port}'`, 'it must be an integer from 0 to 65535', 'Use e.g. --port 8080.')
+    throw new CliError(
+      `invalid --port '${flags.port}'`,
+      'it must be an integer from 0 to 65535',
+      'Use e.g. --port 8080.',
+    )
   }
   if (!isLoopback(flags.host) && !flags.authTokens && !flags.insecure) {
     throw new CliError(
@@ -83,7 +91,10 @@ export async function runCommand(jobFile: string, flags: RunFlags): Promise<numb
   const { job, path } = await loadJob(jobFile)
   if (flags.explain) {
     const { MiniCluster } = await import('../../cluster/mini-cluster.ts')
-    const plan = new MiniCluster().jobManager.plan(job, options.parallelism === undefined ? {} : { parallelism: options.parallelism })
+    const plan = new MiniCluster().jobManager.plan(
+      job,
+      options.parallelism === undefined ? {} : { parallelism: options.parallelism },
+    )
     process.stdout.write(`${formatPlan(plan.graph)}\n`)
     return 0
   }
@@ -110,9 +121,14 @@ export async function runCommand(jobFile: string, flags: RunFlags): Promise<numb
   if (status === 'FAILED') {
     await handle.close()
     const cause = handle.master.failureCause
-    throw new CliError(`job '${job.name}' failed`, (cause?.message ?? 'a task failed').replace(/\.$/, ''), 'Fix the job and run again (--verbose shows the stack).', {
-      cause,
-    })
+    throw new CliError(
+      `job '${job.name}' failed`,
+      (cause?.message ?? 'a task failed').replace(/\.$/, ''),
+      'Fix the job and run again (--verbose shows the stack).',
+      {
+        cause,
+      },
+    )
   }
   process.stderr.write(`livestate: job '${job.name}' ${status}\n`)
   if (flags.exitOnFinish || status === 'CANCELED') {

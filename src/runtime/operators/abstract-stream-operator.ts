@@ -51,7 +51,11 @@ export abstract class AbstractKeyedOperator extends AbstractStreamOperator {
 
   protected openKeyed(): void | Promise<void> {}
 
-  protected abstract processKeyed(value: unknown, timestamp: number | undefined, inputIndex: 0 | 1): void | Promise<void>
+  protected abstract processKeyed(
+    value: unknown,
+    timestamp: number | undefined,
+    inputIndex: 0 | 1,
+  ): void | Promise<void>
   protected onEventTime(_timer: InternalTimer): void | Promise<void> {}
   protected onProcessingTime(_timer: InternalTimer): void | Promise<void> {}
 
@@ -60,18 +64,24 @@ export abstract class AbstractKeyedOperator extends AbstractStreamOperator {
     if (this.pending !== undefined) {
       const p = this.pending.then(fn)
       this.pending = p
-      void p.then(() => {
-        if (this.pending === p) this.pending = undefined
-      }, () => {})
+      void p.then(
+        () => {
+          if (this.pending === p) this.pending = undefined
+        },
+        () => {},
+      )
       return p
     }
     const r = fn()
     if (r === undefined) return undefined
     const p = Promise.resolve(r)
     this.pending = p
-    void p.then(() => {
-      if (this.pending === p) this.pending = undefined
-    }, () => {})
+    void p.then(
+      () => {
+        if (this.pending === p) this.pending = undefined
+      },
+      () => {},
+    )
     return p
   }
 

@@ -35,27 +35,22 @@ export class KeyedProcessOperator extends AbstractKeyedOperator {
   private readonly timerService: TimerService
   private readonly context: OnTimerContext<any>
 
-  constructor(
-    ctx: OperatorContext,
-    fn: AnyProcessFunction,
-    keySelectors: (KeySelector<any, any> | undefined)[],
-  ) {
+  constructor(ctx: OperatorContext, fn: AnyProcessFunction, keySelectors: (KeySelector<any, any> | undefined)[]) {
     super(ctx, keySelectors)
     this.fn = instancePerSubtask(fn)
-    const op = this
     this.timerService = {
-      currentWatermark: () => op.timers.currentWatermark(),
-      currentProcessingTime: () => op.timers.currentProcessingTime(),
-      registerEventTimeTimer: (t) => op.timers.registerEventTimeTimer(VOID_NAMESPACE, t),
-      registerProcessingTimeTimer: (t) => op.timers.registerProcessingTimeTimer(VOID_NAMESPACE, t),
-      deleteEventTimeTimer: (t) => op.timers.deleteEventTimeTimer(VOID_NAMESPACE, t),
-      deleteProcessingTimeTimer: (t) => op.timers.deleteProcessingTimeTimer(VOID_NAMESPACE, t),
+      currentWatermark: () => this.timers.currentWatermark(),
+      currentProcessingTime: () => this.timers.currentProcessingTime(),
+      registerEventTimeTimer: (t) => this.timers.registerEventTimeTimer(VOID_NAMESPACE, t),
+      registerProcessingTimeTimer: (t) => this.timers.registerProcessingTimeTimer(VOID_NAMESPACE, t),
+      deleteEventTimeTimer: (t) => this.timers.deleteEventTimeTimer(VOID_NAMESPACE, t),
+      deleteProcessingTimeTimer: (t) => this.timers.deleteProcessingTimeTimer(VOID_NAMESPACE, t),
     }
     this.context = {
-      getCurrentKey: () => op.keyedStateBackend.getCurrentKey(),
-      timestamp: () => op.currentTimestamp,
-      timerService: () => op.timerService,
-      timeDomain: () => op.timeDomain,
+      getCurrentKey: () => this.keyedStateBackend.getCurrentKey(),
+      timestamp: () => this.currentTimestamp,
+      timerService: () => this.timerService,
+      timeDomain: () => this.timeDomain,
     }
   }
 
@@ -88,7 +83,10 @@ export class KeyedProcessOperator extends AbstractKeyedOperator {
   protected processKeyed(value: unknown, timestamp: number | undefined, inputIndex: 0 | 1): void | Promise<void> {
     this.outputTimestamp = timestamp
     const fn = this.fn as any
-    if (inputIndex === 0) return 'processElement1' in fn ? fn.processElement1(value, this.context, this.collector) : fn.processElement(value, this.context, this.collector)
+    if (inputIndex === 0)
+      return 'processElement1' in fn
+        ? fn.processElement1(value, this.context, this.collector)
+        : fn.processElement(value, this.context, this.collector)
     return fn.processElement2(value, this.context, this.collector)
   }
 

@@ -10,7 +10,11 @@ import {
 } from '../../api/state-descriptors.ts'
 import type { QueryableMode } from '../../api/transformation.ts'
 import type { AbstractKeyedState } from '../../state/kinds/abstract-keyed-state.ts'
-import type { InternalAggregatingState, InternalReducingState, InternalValueState } from '../../state/kinds/value-state.ts'
+import type {
+  InternalAggregatingState,
+  InternalReducingState,
+  InternalValueState,
+} from '../../state/kinds/value-state.ts'
 import type { OperatorContext } from '../stream-operator.ts'
 import { AbstractKeyedOperator } from './abstract-stream-operator.ts'
 
@@ -86,7 +90,9 @@ export class QueryableStateOperator extends AbstractKeyedOperator {
         break
       }
       case 'reduce': {
-        const s = backend.getOrCreateState<InternalReducingState<unknown>>(new ReducingStateDescriptor(this.name, this.mode.reduce))
+        const s = backend.getOrCreateState<InternalReducingState<unknown>>(
+          new ReducingStateDescriptor(this.name, this.mode.reduce),
+        )
         this.add = (v) => {
           s.add(v)
           return s.get()

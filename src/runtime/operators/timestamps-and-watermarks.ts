@@ -29,7 +29,9 @@ export class TimestampsAndWatermarksOperator extends AbstractStreamOperator {
   processElement(value: unknown): void {
     const ts = this.spec.extractor(value)
     if (typeof ts !== 'number' || !Number.isFinite(ts)) {
-      throw new TypeError(`operator '${this.ctx.operatorName}': timestamp extractor returned ${String(ts)}; it must return a finite number (ms)`)
+      throw new TypeError(
+        `operator '${this.ctx.operatorName}': timestamp extractor returned ${String(ts)}; it must return a finite number (ms)`,
+      )
     }
     this.ctx.output.collect(value, ts)
     if (ts > this.maxTimestamp) {

@@ -4,12 +4,20 @@
 // its state stays until end-1+lateness and each late element re-fires it; later elements are dropped
 // and counted. Emits { key, window: { start, end }, value } per firing.
 import type { KeySelector } from '../../api/functions.ts'
-import { AggregatingStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor } from '../../api/state-descriptors.ts'
+import {
+  AggregatingStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+} from '../../api/state-descriptors.ts'
 import type { OperatorSpec } from '../../api/transformation.ts'
 import { assignWindows, type TimeWindow } from '../../api/windows.ts'
 import type { AbstractKeyedState } from '../../state/kinds/abstract-keyed-state.ts'
 import { queryWindowsInTable, type WindowSelector } from '../../state/window-query.ts'
-import type { InternalAggregatingState, InternalReducingState, InternalValueState } from '../../state/kinds/value-state.ts'
+import type {
+  InternalAggregatingState,
+  InternalReducingState,
+  InternalValueState,
+} from '../../state/kinds/value-state.ts'
 import { parseWindowNamespace, VOID_NAMESPACE, windowNamespace } from '../../state/namespace.ts'
 import type { OperatorContext } from '../stream-operator.ts'
 import type { InternalTimer } from '../timer-service.ts'
@@ -73,7 +81,9 @@ export class WindowOperator extends AbstractKeyedOperator {
         },
       }
     } else {
-      const s = b.getOrCreateState<InternalReducingState<unknown>>(new ReducingStateDescriptor(this.stateName, fn.reduce))
+      const s = b.getOrCreateState<InternalReducingState<unknown>>(
+        new ReducingStateDescriptor(this.stateName, fn.reduce),
+      )
       this.contents = {
         state: s,
         add: (v) => s.add(v),
@@ -202,7 +212,10 @@ export class WindowOperator extends AbstractKeyedOperator {
   private emitWindow(w: TimeWindow): void {
     const value = this.contents.result()
     if (value === undefined) return
-    this.ctx.output.collect({ key: this.keyedStateBackend.getCurrentKey(), window: { start: w.start, end: w.end }, value }, w.end - 1)
+    this.ctx.output.collect(
+      { key: this.keyedStateBackend.getCurrentKey(), window: { start: w.start, end: w.end }, value },
+      w.end - 1,
+    )
   }
 
   private onTimer(timer: InternalTimer): void {

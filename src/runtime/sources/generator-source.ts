@@ -30,7 +30,7 @@ export class GeneratorSourceReader implements SourceReader {
   constructor(
     private readonly generate: (index: number, random: () => number) => unknown,
     private readonly options: { seed: number; count?: number; ratePerSecond?: number },
-    private readonly subtaskIndex: number,
+    subtaskIndex: number,
     private readonly parallelism: number,
   ) {
     this.next = subtaskIndex
@@ -46,7 +46,8 @@ export class GeneratorSourceReader implements SourceReader {
     let budget = max
     const rate = this.options.ratePerSecond
     if (rate !== undefined) {
-      const allowed = Math.floor(((Date.now() - this.startedAt) * rate) / 1000 / this.parallelism) - this.emittedSinceStart
+      const allowed =
+        Math.floor(((Date.now() - this.startedAt) * rate) / 1000 / this.parallelism) - this.emittedSinceStart
       budget = Math.min(budget, allowed)
       if (budget <= 0) return this.next >= count ? 'end' : 'idle'
     }

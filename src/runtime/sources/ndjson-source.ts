@@ -23,7 +23,10 @@ export class NdjsonSourceReader implements SourceReader {
     try {
       this.file = await open(this.path, 'r')
     } catch (cause) {
-      throw new Error(`cannot open NDJSON source file ${this.path}: ${(cause as NodeJS.ErrnoException).code ?? cause}`, { cause })
+      throw new Error(
+        `cannot open NDJSON source file ${this.path}: ${(cause as NodeJS.ErrnoException).code ?? cause}`,
+        { cause },
+      )
     }
     this.readOffset = this.offset
   }
@@ -61,7 +64,10 @@ export class NdjsonSourceReader implements SourceReader {
     try {
       value = JSON.parse(text)
     } catch (cause) {
-      throw new Error(`${this.path}:${this.lineNumber}: not valid JSON (${(cause as Error).message}); fix or remove the line`, { cause })
+      throw new Error(
+        `${this.path}:${this.lineNumber}: not valid JSON (${(cause as Error).message}); fix or remove the line`,
+        { cause },
+      )
     }
     emit(value)
     return true
@@ -75,7 +81,10 @@ export class NdjsonSourceReader implements SourceReader {
       return
     }
     this.readOffset += bytesRead
-    this.buffer = this.buffer.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([this.buffer, chunk.subarray(0, bytesRead)])
+    this.buffer =
+      this.buffer.length === 0
+        ? chunk.subarray(0, bytesRead)
+        : Buffer.concat([this.buffer, chunk.subarray(0, bytesRead)])
   }
 
   async waitForData(): Promise<void> {}

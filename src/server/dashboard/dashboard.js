@@ -17,14 +17,18 @@
   $('#save-token').onclick = () => {
     token = $('#token').value.trim()
     localStorage.setItem('livestate-token', token)
-    refreshJobs()
+    void refreshJobs()
     connectWs()
   }
 
   async function api(path) {
     const res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} })
     const body = await res.json().catch(() => ({}))
-    if (!res.ok) throw Object.assign(new Error(body?.error?.message || `HTTP ${res.status}`), { code: body?.error?.code, status: res.status })
+    if (!res.ok)
+      throw Object.assign(new Error(body?.error?.message || `HTTP ${res.status}`), {
+        code: body?.error?.code,
+        status: res.status,
+      })
     return body
   }
 
@@ -40,7 +44,13 @@
       const list = $('#jobs')
       list.replaceChildren(
         ...jobs.map((j) =>
-          el('div', { class: `job${j.name === selectedJob ? ' selected' : ''}`, onclick: () => selectJob(j.name), 'data-job': j.name },
+          el(
+            'div',
+            {
+              class: `job${j.name === selectedJob ? ' selected' : ''}`,
+              onclick: () => selectJob(j.name),
+              'data-job': j.name,
+            },
             el('div', {}, el('strong', {}, j.name), ' ', el('span', { class: `status ${j.status}` }, j.status)),
             el('div', { class: 'dim' }, `parallelism ${j.parallelism} · ${j.states.length} states`),
           ),
@@ -48,7 +58,7 @@
       )
       if (!jobs.length) list.replaceChildren(el('span', { class: 'dim' }, 'no jobs'))
       if (!selectedJob && jobs.length) selectJob(jobs[0].name)
-      else if (selectedJob) refreshJobDetail()
+      else if (selectedJob) void refreshJobDetail()
     } catch (e) {
       $('#conn').textContent = e.status === 401 ? 'this server needs a token' : `cannot reach the API: ${e.message}`
     }
@@ -78,11 +88,17 @@
       el('div', { id: 'state-panel' }),
     )
     chart = new uPlot(
-      { width: Math.min(900, content.clientWidth - 30), height: 180, scales: { x: { time: true } }, series: [{}, { label: 'events/s', stroke: '#4fb3ff', fill: 'rgba(79,179,255,.12)' }], axes: [{ stroke: '#8a97a8' }, { stroke: '#8a97a8' }] },
+      {
+        width: Math.min(900, content.clientWidth - 30),
+        height: 180,
+        scales: { x: { time: true } },
+        series: [{}, { label: 'events/s', stroke: '#4fb3ff', fill: 'rgba(79,179,255,.12)' }],
+        axes: [{ stroke: '#8a97a8' }, { stroke: '#8a97a8' }],
+      },
       series,
       $('#chart'),
     )
-    refreshJobs()
+    void refreshJobs()
   }
 
   async function refreshJobDetail() {
@@ -95,7 +111,8 @@
       return
     }
     if (name !== selectedJob) return
-    const card = (label, value) => el('div', { class: 'card' }, el('div', { class: 'label' }, label), el('div', { class: 'value' }, value))
+    const card = (label, value) =>
+      el('div', { class: 'card' }, el('div', { class: 'label' }, label), el('div', { class: 'value' }, value))
     $('#cards').replaceChildren(
       card('status', el('span', { class: `status ${d.status}` }, d.status)),
       card('parallelism', d.parallelism),
@@ -106,14 +123,23 @@
     const plan = $('#plan')
     const parts = []
     for (const v of d.plan.vertices) {
-      parts.push(el('div', { class: 'vertex' }, el('strong', {}, `${v.id} ×${v.parallelism}`), el('div', { class: 'ops' }, v.operators.join(' → '))))
+      parts.push(
+        el(
+          'div',
+          { class: 'vertex' },
+          el('strong', {}, `${v.id} ×${v.parallelism}`),
+          el('div', { class: 'ops' }, v.operators.join(' → ')),
+        ),
+      )
     }
     for (const e of d.plan.edges) parts.push(el('div', { class: 'edge' }, `${e.source} ─${e.partitioner}→ ${e.target}`))
     plan.replaceChildren(...parts)
     const states = $('#states')
     if (states.childElementCount !== d.states.length) {
-      states.replaceChildren(...d.states.map((s) => el('span', { class: 'state-tab', 'data-state': s, onclick: () => selectState(s) }, s)))
-      if (!selectedState && d.states.length) selectState(d.states[0])
+      states.replaceChildren(
+        ...d.states.map((s) => el('span', { class: 'state-tab', 'data-state': s, onclick: () => selectState(s) }, s)),
+      )
+      if (!selectedState && d.states.length) void selectState(d.states[0])
     }
   }
 
@@ -156,10 +182,23 @@
     panel.replaceChildren(
       el('h2', {}, `State ${name}`),
       desc,
-      el('div', { class: 'row' }, keyInput, el('button', { id: 'lookup', onclick: () => lookup(keyInput.value, lookupOut) }, 'Get'), el('span', { class: 'spacer' }), prefixInput, el('button', { onclick: () => loadEntries(prefixInput.value) }, 'Filter')),
+      el(
+        'div',
+        { class: 'row' },
+        keyInput,
+        el('button', { id: 'lookup', onclick: () => lookup(keyInput.value, lookupOut) }, 'Get'),
+        el('span', { class: 'spacer' }),
+        prefixInput,
+        el('button', { onclick: () => loadEntries(prefixInput.value) }, 'Filter'),
+      ),
       lookupOut,
       el('h2', {}, 'Entries (live)'),
-      el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'key'), el('th', {}, 'value'), el('th', {}, '(epoch, seq)'))), tbody),
+      el(
+        'table',
+        {},
+        el('thead', {}, el('tr', {}, el('th', {}, 'key'), el('th', {}, 'value'), el('th', {}, '(epoch, seq)'))),
+        tbody,
+      ),
     )
     try {
       const d = await api(`/v1/jobs/${enc(selectedJob)}/states/${enc(name)}`)
@@ -167,12 +206,16 @@
     } catch (e) {
       desc.textContent = e.message
     }
-    loadEntries('')
+    void loadEntries('')
   }
 
   async function lookup(key, out) {
     try {
-      out.textContent = show(await api(`/v1/jobs/${enc(selectedJob)}/states/${enc(selectedState)}/keys/${enc(key)}`), null, 2)
+      out.textContent = show(
+        await api(`/v1/jobs/${enc(selectedJob)}/states/${enc(selectedState)}/keys/${enc(key)}`),
+        null,
+        2,
+      )
     } catch (e) {
       out.textContent = `${e.code ?? 'ERROR'}: ${e.message}`
     }
@@ -191,14 +234,21 @@
       rows.clear()
       tbody.replaceChildren(
         ...page.entries.map((e) => {
-          const tr = el('tr', { 'data-key': show(e.key) }, el('td', {}, show(e.key)), el('td', { class: 'value' }, show(e.value)), el('td', { class: 'dim' }, '–'))
+          const tr = el(
+            'tr',
+            { 'data-key': show(e.key) },
+            el('td', {}, show(e.key)),
+            el('td', { class: 'value' }, show(e.value)),
+            el('td', { class: 'dim' }, '–'),
+          )
           rows.set(show(e.key), tr)
           return tr
         }),
       )
       subscribe(page.entries.map((e) => e.key))
     } catch (e) {
-      if (mine === loadSeq) $('#entries').replaceChildren(el('tr', {}, el('td', { class: 'error', colspan: '3' }, e.message)))
+      if (mine === loadSeq)
+        $('#entries').replaceChildren(el('tr', {}, el('td', { class: 'error', colspan: '3' }, e.message)))
     }
   }
 
@@ -242,7 +292,7 @@
 
   function subscribe(keys) {
     wanted = keys
-    if (!ws || ws.readyState !== 1) return
+    if (ws?.readyState !== 1) return
     if (currentSub) ws.send(JSON.stringify({ id: nextId++, op: 'unsubscribe', sub: currentSub }))
     currentSub = undefined
     pendingSubscribeId = undefined
@@ -252,7 +302,7 @@
     }
   }
 
-  refreshJobs()
+  void refreshJobs()
   connectWs()
   setInterval(refreshJobs, 2000)
   setInterval(sampleMetrics, 1000)

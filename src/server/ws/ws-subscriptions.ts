@@ -108,7 +108,9 @@ export class WsSubscriptions {
             ? { sub: sub.id, type: 'delete', key: e.key, epoch: e.epoch, seq: e.seq }
             : { sub: sub.id, type: e.type, key: e.key, value: e.value, epoch: e.epoch, seq: e.seq }
         const head = `{"sub":${JSON.stringify(sub.id)},`
-        this.#deps.sender.sendChange(`${sub.id}\u0000${keyToString(e.key)}`, frame, (f) => (f === frame ? head + body.slice(1) : encode(f)))
+        this.#deps.sender.sendChange(`${sub.id}\u0000${keyToString(e.key)}`, frame, (f) =>
+          f === frame ? head + body.slice(1) : encode(f),
+        )
         return
       }
       if (e.type === 'status') {
