@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { Registry } from 'prom-client'
 import { levelStoreFactory } from '../storage/leveldb/level-store.ts'
 import { parseSize, splitMemoryBudget } from '../storage/memory-budget.ts'
+import { registerBackendMetrics } from './state/leveldb/backend-metrics.ts'
 import { LevelStateBackend } from './state/leveldb/level-state-backend.ts'
 import type { JobDefinition } from './api/job.ts'
 import type { JobMaster } from './cluster/job-master.ts'
@@ -155,6 +156,7 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
   })
   const registry = new Registry()
   registerJobMetrics(registry, cluster)
+  registerBackendMetrics(registry, () => backends)
   let server: { url: string; port: number; close(): Promise<void> } | undefined
   if (o.serve !== false) {
     server = await createServer({

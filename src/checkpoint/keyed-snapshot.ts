@@ -24,12 +24,10 @@ export function snapshotKeyedBackend(
   subtaskIndex: number,
 ): KeyedSnapshotWriter {
   const { keyGroupRange, operatorUid, operatorName, maxParallelism } = backend.options
-  const views = backend
-    .tableNames()
-    .map((name) => ({
-      name,
-      view: backend.tableOf(name)!.snapshot(keyGroupRange.startKeyGroup, keyGroupRange.endKeyGroup),
-    }))
+  const views = backend.tableNames().map((name) => ({
+    name,
+    view: backend.tableOf(name)!.snapshot(keyGroupRange.startKeyGroup, keyGroupRange.endKeyGroup),
+  }))
   const timerEntries = [
     ...timers.event.map((t) => encodeTimer(t, 0)),
     ...timers.processing.map((t) => encodeTimer(t, 1)),

@@ -186,6 +186,8 @@ export class TaskManager implements TaskManagerGateway {
           keyGroupRange: ev.keyGroupRange,
           maxParallelism: vertex.maxParallelism,
           tables,
+          // TTL sweeping runs as mailbox actions: between records, never under running user code
+          mailbox: (action) => task.mailbox.put(action),
           ...(restored.get(t.id) ? { restoredTables: restored.get(t.id)!.tables } : {}),
         }),
       registerQueryableState: (handle) => {

@@ -5,7 +5,7 @@ import type { AnyStateDescriptor } from '../api/state-descriptors.ts'
 import type { KeyGroupRange } from '../keys/key-group-range.ts'
 import { assignToKeyGroup } from '../keys/key-group-range-assignment.ts'
 import { encodeKeyToBinaryString, type Key, keyToString, validateKey } from '../keys/key-codec.ts'
-import { AbstractKeyedState, type KeyContext } from './kinds/abstract-keyed-state.ts'
+import type { AbstractKeyedState, KeyContext } from './kinds/abstract-keyed-state.ts'
 import { InternalListState } from './kinds/list-state.ts'
 import { InternalMapState } from './kinds/map-state.ts'
 import { InternalAggregatingState, InternalReducingState, InternalValueState } from './kinds/value-state.ts'
@@ -76,7 +76,8 @@ export class KeyedStateBackend implements KeyContext {
         `key ${keyToString(k)} (key group ${kg}) reached operator '${this.options.operatorName}' whose subtask owns ${this.options.keyGroupRange}: records must be partitioned by this operator's key`,
       )
     }
-    if (this.observedKeyType === undefined) this.observedKeyType = Array.isArray(k) ? 'composite' : (typeof k as 'string')
+    if (this.observedKeyType === undefined)
+      this.observedKeyType = Array.isArray(k) ? 'composite' : (typeof k as 'string')
     this.key = k
     this.keyGroup = kg
     this.keyPrefix = keyGroupChars(kg) + encodeKeyToBinaryString(k)
@@ -93,12 +94,14 @@ export class KeyedStateBackend implements KeyContext {
 
   /** The primary key of the current key in the current namespace. */
   currentPrimary(): string {
-    if (this.key === undefined) throw new Error('no current key: keyed state is only accessible while processing a keyed element or timer')
+    if (this.key === undefined)
+      throw new Error('no current key: keyed state is only accessible while processing a keyed element or timer')
     return this.namespace === VOID_NAMESPACE ? this.voidPrimary : this.keyPrefix + this.namespace
   }
 
   getCurrentKey(): Key {
-    if (this.key === undefined) throw new Error('no current key: keyed state is only accessible while processing a keyed element or timer')
+    if (this.key === undefined)
+      throw new Error('no current key: keyed state is only accessible while processing a keyed element or timer')
     return this.key
   }
 
@@ -107,7 +110,8 @@ export class KeyedStateBackend implements KeyContext {
   }
 
   currentKeyPrefix(): string {
-    if (this.key === undefined) throw new Error('no current key: keyed state is only accessible while processing a keyed element or timer')
+    if (this.key === undefined)
+      throw new Error('no current key: keyed state is only accessible while processing a keyed element or timer')
     return this.keyPrefix
   }
 
@@ -138,7 +142,10 @@ export class KeyedStateBackend implements KeyContext {
     this.states.set(descriptor.name, state)
     const mailbox = this.options.mailbox
     if (ttl && mailbox) {
-      this.ttlSweeper ??= new TtlSweeper(() => this.states.values(), this.options.keyGroupRange.toJSON(), { ...this.options.ttlSweeper, schedule: mailbox })
+      this.ttlSweeper ??= new TtlSweeper(() => this.states.values(), this.options.keyGroupRange.toJSON(), {
+        ...this.options.ttlSweeper,
+        schedule: mailbox,
+      })
       this.ttlSweeper.start()
     }
     return state

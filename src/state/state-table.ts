@@ -3,23 +3,34 @@
 // secondary = a MapState user key or a ListState index. HeapStateTable keeps objects in maps;
 // the LevelDB table keeps a write-back cache over an OrderedStore. The kinds are written once over this.
 
+/** Scans of a write-back table normally write its dirty entries down first (so they see every write). */
+export interface ScanOptions {
+  /**
+   * false: scan what is stored now, without writing dirty entries down; writes still in memory may
+   * be missed (background TTL sweeps, which must not turn every hot key into a disk write).
+   */
+  flush?: boolean
+}
+
 export interface StateTable {
   get(primary: string): unknown
+  /** Like get, for scans and queries: a cache may answer it without admitting the value. */
+  peek(primary: string): unknown
   put(primary: string, value: unknown): void
   remove(primary: string): void
 
   getEntry(primary: string, secondary: string): unknown
   putEntry(primary: string, secondary: string, value: unknown): void
   removeEntry(primary: string, secondary: string): void
-  /** Entries under one primary key, ordered by secondary (byte order). */
-  entries(primary: string): AsyncIterable<[string, unknown]>
+  /** Entries under one primary key, ordered by secondary (byte order), after `after` when given. */
+  entries(primary: string, after?: string, options?: ScanOptions): AsyncIterable<[string, unknown]>
   clearEntries(primary: string): Promise<void>
 
   /**
    * Primary keys (of values or of entry groups) whose key group lies in [kgStart, kgEnd], in byte
    * order of the primary key, starting after `after` when given.
    */
-  primaryKeys(kgStart: number, kgEnd: number, after?: string): AsyncIterable<string>
+  primaryKeys(kgStart: number, kgEnd: number, after?: string, options?: ScanOptions): AsyncIterable<string>
   /**
    * Synchronous phase of a snapshot: fixes a consistent view of the key groups [kgStart, kgEnd].
    * Its entries are read afterwards, asynchronously, while processing continues: stored key bytes

@@ -98,7 +98,9 @@ export class LevelEngine implements StoreEngine {
 
   async batch(ops: BatchOp[], sync: boolean): Promise<void> {
     this.#ctx.assertOpen()
-    return this.#ctx.db.batch(ops, { sync }).catch(this.#reject)
+    // Options only when needed: abstract-level copies them into every operation ({ ...options, ...op }),
+    // and with a non-empty options object that copy leaves V8's fast path (measured 5× slower per op).
+    return (sync ? this.#ctx.db.batch(ops, { sync }) : this.#ctx.db.batch(ops)).catch(this.#reject)
   }
 
   async clear(range: ResolvedRange): Promise<void> {

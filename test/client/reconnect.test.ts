@@ -201,7 +201,8 @@ describe.each(['json', 'msgpack'] as const)('over %s', (encoding) => {
       () => `the subscriber did not reach the oracle:\n${describeRun(subscriber.seen, oracle)}`,
     )
     expect(drops).toBe(4)
-    expect(through.accepted).toBeGreaterThanOrEqual(1 + drops) // one socket per life (plus HTTP describes)
+    // the client reconnected (two resets may fall within one reconnect backoff, so not one per reset)
+    expect(through.accepted).toBeGreaterThanOrEqual(2)
     expect(subscriber.seen.some((s) => s.failures === drops)).toBe(true) // frames after the last reset arrived
     const run = describeRun(subscriber.seen, oracle)
     expect(positionRegressions(subscriber.seen), run).toEqual([])

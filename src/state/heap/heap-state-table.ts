@@ -2,7 +2,7 @@
 // Secondary entries (MapState, ListState) live in a nested Map per primary key.
 import { decodeMsgpack, encodeMsgpack } from '@livestate/client'
 import { primaryLength } from '../stored-key-layout.ts'
-import type { StateTable, TableSnapshot } from '../state-table.ts'
+import type { ScanOptions, StateTable, TableSnapshot } from '../state-table.ts'
 import { keyGroupChars, keyGroupOfPrimary } from '../namespace.ts'
 
 export class HeapStateTable implements StateTable {
@@ -12,6 +12,10 @@ export class HeapStateTable implements StateTable {
   private sorted: string[] | undefined
 
   get(primary: string): unknown {
+    return this.values.get(primary)
+  }
+
+  peek(primary: string): unknown {
     return this.values.get(primary)
   }
 
@@ -47,11 +51,15 @@ export class HeapStateTable implements StateTable {
     }
   }
 
-  async *entries(primary: string): AsyncIterable<[string, unknown]> {
+  /** The keys are fixed when iteration starts; values are read as iteration reaches them. */
+  async *entries(primary: string, after?: string, _options?: ScanOptions): AsyncIterable<[string, unknown]> {
     const g = this.groups.get(primary)
     if (!g) return
     const keys = [...g.keys()].sort(compareBinary)
-    for (const k of keys) {
+    let i = after === undefined ? 0 : lowerBound(keys, after)
+    if (after !== undefined && keys[i] === after) i++
+    for (; i < keys.length; i++) {
+      const k = keys[i]!
       if (g.has(k)) yield [k, g.get(k)]
     }
   }
@@ -69,7 +77,7 @@ export class HeapStateTable implements StateTable {
     return this.sorted
   }
 
-  async *primaryKeys(kgStart: number, kgEnd: number, after?: string): AsyncIterable<string> {
+  async *primaryKeys(kgStart: number, kgEnd: number, after?: string, _options?: ScanOptions): AsyncIterable<string> {
     const keys = this.sortedKeys()
     const lower = keyGroupChars(kgStart)
     const from = after !== undefined && after > lower ? after : lower

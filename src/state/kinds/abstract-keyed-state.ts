@@ -129,7 +129,12 @@ export abstract class AbstractKeyedState {
    * elements), each with its own TTL: removes expired entries; a group left without live entries is
    * dropped at the end of the pass, after one flush, so an entry still in memory is never missed.
    */
-  protected async sweepExpiredEntries(kgStart: number, kgEnd: number, budget: number, from?: SweepCursor): Promise<SweepResult> {
+  protected async sweepExpiredEntries(
+    kgStart: number,
+    kgEnd: number,
+    budget: number,
+    from?: SweepCursor,
+  ): Promise<SweepResult> {
     const r: SweepResult = { examined: 0, removed: 0, next: undefined }
     const ttl = this.ttl
     if (!ttl) return r
@@ -155,12 +160,11 @@ export abstract class AbstractKeyedState {
     }
     if (from?.secondary !== undefined && !(await sweepGroup(from.primary, from.secondary, from.live ?? false))) return r
     for await (const primary of this.table.primaryKeys(kgStart, kgEnd, from?.primary, STORED_ONLY)) {
-      r.examined++
-      if (!(await sweepGroup(primary, undefined, false))) break
-      if (r.examined >= budget) {
-        r.next = { primary }
+      if (++r.examined >= budget) {
+        r.next = { primary, secondary: '' } // resume inside this group, from its first entry
         break
       }
+      if (!(await sweepGroup(primary, undefined, false))) break
     }
     if (r.next === undefined) r.removed += await this.dropEmptyGroups()
     return r

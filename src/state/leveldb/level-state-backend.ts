@@ -1,14 +1,24 @@
 // The LevelDB state backend of one TaskManager (Flink's EmbeddedRocksDBStateBackend, on LevelDB):
 // one DB per TaskManager under the state dir, one sublevel per (operator uid, state name), the
 // TaskManager's memory budget split into block cache, write buffers and the object cache. The working
-// DB is cleared on open: after a stop it is never trusted (state comes back from checkpoints).
+// DB is cleared on open (recreated when garbled): after a stop it is never trusted (state comes back
+// from checkpoints).
+//
+// A table created for key groups that a live table of the same state already covers (a task restarted
+// after a failure) replaces it: the old table is fenced (its unwritten writes dropped) and the range is
+// cleared before the new table trusts disk, so nothing written by a failed attempt is ever read back.
 import { createHash } from 'node:crypto'
+import { rm } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { LevelStore } from '../../../storage/leveldb/level-store.ts'
 import type { MemoryBudget } from '../../../storage/memory-budget.ts'
 import type { OrderedStore } from '../../../storage/ordered-store.ts'
-import { levelStoreFactory } from '../../../storage/leveldb/level-store.ts'
-import type { StateTable, StateTableFactory } from '../state-table.ts'
+import { isStorageError } from '../../../storage/storage-error.ts'
+import { keyGroupChars } from '../namespace.ts'
+import type { StateTableFactory } from '../state-table.ts'
 import { LevelStateTable, type LevelStateTableStats } from './level-state-table.ts'
 import { ObjectCache } from './object-cache.ts'
+import { sublevelPrefix, TableKeys } from './table-keys.ts'
 
 /** A sublevel-safe name: as is when plain, else a readable prefix plus a hash. */
 function sublevelName(name: string): string {
@@ -18,66 +28,169 @@ function sublevelName(name: string): string {
 
 export interface LevelBackendMetrics {
   budget: MemoryBudget
+  /** Bytes the object cache holds (entries and, at its floor, ghosts). */
   objectCacheBytes: number
   objectCacheEntries: number
+  /** What the cache keeps to now: its budget part, or its floor while it does not pay off. */
+  objectCacheTargetBytes: number
+  /** LevelDB's own estimate of its memtables and block cache in use. */
+  levelDbMemoryBytes: number
   cacheHits: number
   cacheMisses: number
+  /** hits / (hits + misses) since open; 0 before the first access. */
+  cacheHitRate: number
   evictions: number
   flushes: number
   flushedOps: number
+  writeFailures: number
   bytesOnDisk: number
+}
+
+export interface LevelStateBackendOptions {
+  /** Clear the working DB on open (default). false reopens what a clean stop left (tests, tools). */
+  clear?: boolean
+  /** Label in metrics; the directory name (tm-N) by default. */
+  name?: string
+  /** Dirty entries per batch written to LevelDB (default 2000). */
+  flushAtOps?: number
+}
+
+interface TableRecord {
+  table: LevelStateTable
+  operatorUid: string
+  stateName: string
+  start: number
+  end: number
 }
 
 export class LevelStateBackend implements StateTableFactory {
   readonly cache: ObjectCache
-  private readonly stats: LevelStateTableStats = { flushes: 0, flushedOps: 0 }
-  private readonly tables = new Set<StateTable>()
-  private tagCounter = 0
+  readonly name: string
+  private readonly stats: LevelStateTableStats = { flushes: 0, flushedOps: 0, failures: 0 }
+  private readonly tables: TableRecord[] = []
   private lastDiskSize = 0
+  private isClosed = false
 
   private constructor(
-    private readonly store: OrderedStore,
+    private readonly store: LevelStore,
     readonly budget: MemoryBudget,
     readonly location: string,
+    private readonly options: LevelStateBackendOptions,
   ) {
     this.cache = new ObjectCache(budget.objectCache)
+    this.name = options.name ?? basename(location)
   }
 
-  static async open(location: string, budget: MemoryBudget): Promise<LevelStateBackend> {
-    const store = await levelStoreFactory.open(location, {
-      createIfMissing: true,
-      cacheSize: budget.blockCache,
-      writeBufferSize: budget.writeBuffer,
+  /**
+   * Opens (creating) the DB at `location`. A directory held by another process fails at once with
+   * StorageError STORE_LOCKED, whose message names the directory; nothing is retried.
+   */
+  static async open(
+    location: string,
+    budget: MemoryBudget,
+    options: LevelStateBackendOptions = {},
+  ): Promise<LevelStateBackend> {
+    const storeOptions = { createIfMissing: true, cacheSize: budget.blockCache, writeBufferSize: budget.writeBuffer }
+    if (!(options.clear ?? true))
+      return new LevelStateBackend(await LevelStore.open(location, storeOptions), budget, location, options)
+    // Never trusted after a stop, so a DB that fails to open or to clear (garbled by a crash) is
+    // deleted and created anew; LevelDB takes its LOCK first, so a DB in use elsewhere is refused.
+    let store: LevelStore | undefined
+    try {
+      store = await LevelStore.open(location, storeOptions)
+      await store.clear()
+    } catch (e) {
+      await store?.close().catch(() => {})
+      if (isStorageError(e, 'STORE_LOCKED')) throw e
+      await rm(location, { recursive: true, force: true })
+      store = await LevelStore.open(location, storeOptions)
+    }
+    return new LevelStateBackend(store, budget, location, options)
+  }
+
+  create(
+    operatorUid: string,
+    stateName: string,
+    keyGroups: { start: number; end: number } = { start: 0, end: 0xffff },
+  ): LevelStateTable {
+    if (this.isClosed) throw new TypeError(`the state backend at ${this.location} is closed`)
+    // The keys of sublevel(uid).sublevel(state), written by the table to the root store itself.
+    const keyPrefix = sublevelPrefix([sublevelName(operatorUid), sublevelName(stateName)])
+    const replaced = this.tables.filter(
+      (r) =>
+        r.operatorUid === operatorUid &&
+        r.stateName === stateName &&
+        r.start <= keyGroups.end &&
+        r.end >= keyGroups.start,
+    )
+    let diskReady: Promise<void> | undefined
+    if (replaced.length > 0) {
+      const reason = `key groups ${keyGroups.start}-${keyGroups.end} were taken over by a new table (the task restarted)`
+      const settled = Promise.all(replaced.map((r) => r.table.fence(reason)))
+      for (const r of replaced) this.tables.splice(this.tables.indexOf(r), 1)
+      const lo = Math.min(keyGroups.start, ...replaced.map((r) => r.start))
+      const hi = Math.max(keyGroups.end, ...replaced.map((r) => r.end))
+      const range = new TableKeys(keyPrefix).range(
+        { gte: keyGroupChars(lo) },
+        hi >= 0xffff ? undefined : keyGroupChars(hi + 1),
+      )
+      diskReady = settled.then(() => this.store.clear(range))
+    }
+    const table = new LevelStateTable(this.store, this.cache, this.stats, {
+      name: `${operatorUid}/${stateName}`,
+      keyPrefix,
+      ...(this.options.flushAtOps === undefined ? {} : { flushAtOps: this.options.flushAtOps }),
+      ...(diskReady ? { diskReady } : {}),
     })
-    await store.clear()
-    return new LevelStateBackend(store, budget, location)
-  }
-
-  create(operatorUid: string, stateName: string): StateTable {
-    const sub = this.store.sublevel(sublevelName(operatorUid)).sublevel(sublevelName(stateName))
-    const tag = `${(++this.tagCounter).toString(36)}:`
-    const table = new LevelStateTable(sub, this.cache, tag, this.stats)
-    this.tables.add(table)
+    this.tables.push({ table, operatorUid, stateName, start: keyGroups.start, end: keyGroups.end })
     return table
   }
 
+  /** Live tables (for metrics and tests). */
+  get tableCount(): number {
+    return this.tables.length
+  }
+
+  /** The store under the tables, for tests and tools that check what is physically stored. */
+  get orderedStore(): OrderedStore {
+    return this.store
+  }
+
   async metrics(): Promise<LevelBackendMetrics> {
-    this.lastDiskSize = await this.store.approximateSize().catch(() => this.lastDiskSize)
+    if (!this.isClosed) this.lastDiskSize = await this.store.approximateSize().catch(() => this.lastDiskSize)
+    const c = this.cache
+    const lookups = c.hits + c.misses
     return {
       budget: this.budget,
-      objectCacheBytes: this.cache.used,
-      objectCacheEntries: this.cache.count,
-      cacheHits: this.cache.hits,
-      cacheMisses: this.cache.misses,
-      evictions: this.cache.evictions,
+      objectCacheBytes: c.used + c.ghostBytes,
+      objectCacheEntries: c.count,
+      objectCacheTargetBytes: c.target,
+      levelDbMemoryBytes: this.isClosed ? 0 : this.store.approximateMemoryUsage(),
+      cacheHits: c.hits,
+      cacheMisses: c.misses,
+      cacheHitRate: lookups === 0 ? 0 : c.hits / lookups,
+      evictions: c.evictions,
       flushes: this.stats.flushes,
       flushedOps: this.stats.flushedOps,
+      writeFailures: this.stats.failures,
       bytesOnDisk: this.lastDiskSize,
     }
   }
 
+  /** Writes every table down, then closes the DB; the first write failure is rethrown after closing. */
   async close(): Promise<void> {
-    for (const t of this.tables) await t.flush().catch(() => {})
+    if (this.isClosed) return
+    this.isClosed = true
+    let failure: unknown
+    for (const r of this.tables) {
+      try {
+        await r.table.flush()
+      } catch (e) {
+        failure ??= e
+      }
+    }
+    this.tables.length = 0
     await this.store.close()
+    if (failure !== undefined) throw failure
   }
 }

@@ -1,71 +1,101 @@
-// LevelStateTable: a StateTable over one LevelDB sublevel with the TaskManager's write-back object
+// LevelStateTable: a StateTable over one LevelDB key range with the TaskManager's write-back object
 // cache in front. Point access stays synchronous: hits come from the cache, misses from getSync;
-// writes stay in the cache (dirty) until evicted or flushed, then go down in batches. Reads look at
-// cache → pending batch → batches in flight → disk, so a value is never read stale.
+// writes stay in the cache (dirty) until evicted or flushed, then go down in batches (WriteBehind).
+// Reads look at cache → pending batch → batches in flight → disk, so a value is never read stale.
 // Stored keys: a value at its primary key bytes; a MapState entry / ListState element at
 // primary + secondary (primary keys are self-delimiting, so the two never collide).
-import { decodeMsgpack, encodeMsgpack } from '@livestate/client'
+//
+//   write ─► cache entry (dirty) ─evicted/flush─► WriteBehind (pending ─► in flight) ─► disk
+//
+// A failed batch poisons the table (StateBackendError with the store's code): writes, flushes, scans
+// and snapshots throw from then on and nothing is retried; the batch stays readable in memory.
+import { decodeMsgpack } from '@livestate/client'
 import type { BatchOp, OrderedStore } from '../../../storage/ordered-store.ts'
-import { prefixUpperBound } from '../../../storage/bytes.ts'
-import { primaryLength } from '../stored-key-layout.ts'
 import { keyGroupChars } from '../namespace.ts'
-import type { StateTable, TableSnapshot } from '../state-table.ts'
+import type { ScanOptions, StateTable, TableSnapshot } from '../state-table.ts'
+import { primaryLength } from '../stored-key-layout.ts'
+import { type CacheEntry, type CacheOwner, DirtyList, type ObjectCache } from './object-cache.ts'
 import { mergeOverlay } from './overlay-merge.ts'
-import type { CacheOwner, ObjectCache } from './object-cache.ts'
+import { TableKeys } from './table-keys.ts'
+import { FLUSH_AT_OPS, StateBackendError, WriteBehind, type WriteStats } from './write-behind.ts'
 
-const FLUSH_AT_OPS = 2_000
-const MAX_INFLIGHT = 4
+export { StateBackendError } from './write-behind.ts'
+export type LevelStateTableStats = WriteStats
+
+const RESTORE_BATCH = 10_000
+/** Entries of one primary key skipped in a primaryKeys scan before it seeks past them. */
+const SEEK_AFTER_SKIPPED = 32
 
 function bytes(chars: string): Uint8Array {
   return Buffer.from(chars, 'latin1')
 }
 
-function chars(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')
-}
-
-
-export interface LevelStateTableStats {
-  flushes: number
-  flushedOps: number
+export interface LevelStateTableOptions {
+  /** Shown in errors: operator uid / state name. */
+  name?: string
+  /**
+   * Set while the key-group range of a replaced table (a failed attempt) is being cleared: until it
+   * resolves, disk is treated as empty and batches wait, so no stale value is ever read back.
+   */
+  diskReady?: Promise<void>
+  /** Dirty entries per batch (default 2000; tests use tiny batches to keep several in flight). */
+  flushAtOps?: number
+  /**
+   * Prefix of every stored key: the table then writes whole keys to a root store (see
+   * table-keys.ts). Empty by default: `store` is the table's own sublevel.
+   */
+  keyPrefix?: Buffer
 }
 
 export class LevelStateTable implements StateTable, CacheOwner {
-  private pending = new Map<string, Uint8Array | null>()
-  private readonly inflight: Map<string, Uint8Array | null>[] = []
-  private inflightDone: Promise<void>[] = []
-  private readonly dirty = new Set<string>()
-  private failure: Error | undefined
+  private readonly index = new Map<string, CacheEntry>()
+  private readonly dirty = new DirtyList()
+  /** The entry the last point access used: a read-modify-write finds it without a second lookup. */
+  private last: CacheEntry | undefined
+  private readonly down: WriteBehind
+  private fenced: StateBackendError | undefined
+  private readonly keys: TableKeys
+  readonly name: string
 
   constructor(
     private readonly store: OrderedStore,
     private readonly cache: ObjectCache,
-    /** Unique per table inside the cache. */
-    private readonly tag: string,
-    readonly stats: LevelStateTableStats = { flushes: 0, flushedOps: 0 },
-  ) {}
+    readonly stats: LevelStateTableStats = { flushes: 0, flushedOps: 0, failures: 0 },
+    options: LevelStateTableOptions = {},
+  ) {
+    this.name = options.name ?? 'state'
+    this.keys = new TableKeys(options.keyPrefix)
+    this.down = new WriteBehind(
+      store,
+      this.keys,
+      stats,
+      this.name,
+      options.flushAtOps ?? FLUSH_AT_OPS,
+      options.diskReady,
+    )
+  }
 
-  private read(key: string): unknown {
-    const e = this.cache.get(this.tag + key)
-    if (e !== undefined) return e.value
-    let raw: Uint8Array | null | undefined = this.pending.get(key)
-    if (raw === undefined) {
-      for (let i = this.inflight.length - 1; i >= 0 && raw === undefined; i--) raw = this.inflight[i]!.get(key)
+  // ---- point access (synchronous) ----
+
+  get(primary: string): unknown {
+    const e = this.index.get(primary)
+    if (e !== undefined) {
+      e.hot = true
+      this.cache.hits++
+      this.last = e
+      return e.value
     }
-    if (raw === undefined) raw = this.store.getSync(bytes(key)) ?? null
-    const value = raw === null ? undefined : decodeMsgpack(raw)
-    this.cache.put(this.tag + key, this, key, value, false)
+    this.cache.missed(primary)
+    const value = this.load(primary)
+    const added = this.cache.admit(this, primary, value, false)
+    this.index.set(primary, added)
+    this.last = added
     return value
   }
 
-  private write(key: string, value: unknown): void {
-    this.throwIfFailed()
-    this.cache.put(this.tag + key, this, key, value, true)
-    this.dirty.add(key)
-  }
-
-  get(primary: string): unknown {
-    return this.read(primary)
+  peek(primary: string): unknown {
+    const e = this.index.get(primary)
+    return e !== undefined ? e.value : this.load(primary)
   }
 
   put(primary: string, value: unknown): void {
@@ -77,7 +107,7 @@ export class LevelStateTable implements StateTable, CacheOwner {
   }
 
   getEntry(primary: string, secondary: string): unknown {
-    return this.read(primary + secondary)
+    return this.get(primary + secondary)
   }
 
   putEntry(primary: string, secondary: string, value: unknown): void {
@@ -88,64 +118,92 @@ export class LevelStateTable implements StateTable, CacheOwner {
     this.write(primary + secondary, undefined)
   }
 
-  /** CacheOwner: a dirty entry evicted from the cache joins the next batch. */
-  writeBack(key: string, value: unknown): void {
-    this.dirty.delete(key)
-    this.pending.set(key, value === undefined ? null : encodeMsgpack(value))
-    if (this.pending.size >= FLUSH_AT_OPS && this.inflight.length < MAX_INFLIGHT) this.startBatch()
+  /** The newest value not in the cache: pending batch, batches in flight (newest first), disk. */
+  private load(key: string): unknown {
+    if (this.fenced) throw this.fenced
+    let raw = this.down.unflushed(key)
+    if (raw === undefined)
+      raw = this.down.diskReady === undefined ? (this.store.getSync(this.keys.of(key)) ?? null) : null
+    return raw === null ? undefined : decodeMsgpack(raw)
   }
 
-  private startBatch(): Promise<void> {
-    if (this.pending.size === 0) return Promise.resolve()
-    const batch = this.pending
-    this.pending = new Map()
-    const ops: BatchOp[] = []
-    for (const [k, v] of batch) ops.push(v === null ? { type: 'del', key: bytes(k) } : { type: 'put', key: bytes(k), value: v })
-    this.inflight.push(batch)
-    this.stats.flushes++
-    this.stats.flushedOps += ops.length
-    const done = this.store.batch(ops).then(
-      () => {
-        this.inflight.splice(this.inflight.indexOf(batch), 1)
-      },
-      (e: Error) => {
-        this.failure = e
-      },
-    )
-    this.inflightDone.push(done)
-    return done
-  }
-
-  private throwIfFailed(): void {
-    if (this.failure) throw new Error(`writing state to LevelDB failed: ${this.failure.message}`, { cause: this.failure })
-  }
-
-  /** Writes every dirty entry down and waits for it (before scans and snapshots). */
-  async flush(): Promise<void> {
-    for (const key of this.dirty) {
-      const e = this.cache.get(this.tag + key)
-      if (e !== undefined && e.dirty) {
-        e.dirty = false
-        this.pending.set(key, e.value === undefined ? null : encodeMsgpack(e.value))
-      }
+  private write(key: string, value: unknown): void {
+    if (this.down.failure || this.fenced) this.throwUnusable()
+    let e = this.last
+    if (e === undefined || e.key !== key || e.slot < 0 || e.owner !== this) e = this.index.get(key)
+    if (e !== undefined) {
+      // Dirty first: update() may evict this very entry, which must then be written back.
+      if (!e.dirty) this.dirty.add(e)
+      this.cache.update(e, value)
+      return
     }
-    this.dirty.clear()
-    void this.startBatch()
-    const waiting = this.inflightDone
-    this.inflightDone = []
-    await Promise.all(waiting)
-    this.throwIfFailed()
+    const added = this.cache.admit(this, key, value, false)
+    this.index.set(key, added)
+    this.dirty.add(added)
+    this.last = added
   }
 
-  async *entries(primary: string): AsyncIterable<[string, unknown]> {
-    await this.flush()
-    const p = bytes(primary)
-    const upper = prefixUpperBound(p)
-    for await (const [k, v] of this.store.iterator({ gt: p, ...(upper ? { lt: upper } : {}) })) {
-      const key = chars(k)
-      const current = this.read(key)
+  /** CacheOwner: an entry left the cache; a dirty one joins the pending batch. */
+  evicted(e: CacheEntry): void {
+    this.index.delete(e.key)
+    if (!e.dirty) return
+    this.dirty.remove(e)
+    this.down.queue(e.key, e.value)
+  }
+
+  // ---- write-down ----
+
+  private moveDirtyToPending(): void {
+    this.dirty.drain((e) => this.down.queueQuietly(e.key, e.value))
+  }
+
+  private throwUnusable(): never {
+    throw this.fenced ?? this.down.failure!
+  }
+
+  /** Writes every dirty entry down and waits for it (before scans; on dispose). */
+  async flush(): Promise<void> {
+    if (this.fenced) this.throwUnusable()
+    this.moveDirtyToPending()
+    this.down.start()
+    await this.down.settle()
+  }
+
+  /** Current value of a key met by a scan; `stored` is the iterator's, trusted while the view is current. */
+  private scanned(key: string, stored: Uint8Array, stamp: number): unknown {
+    const e = this.index.get(key)
+    if (e !== undefined) return e.value
+    let raw = this.down.unflushed(key)
+    if (raw === undefined)
+      raw = this.down.isViewCurrent(stamp) ? stored : (this.store.getSync(this.keys.of(key)) ?? null)
+    return raw === null ? undefined : decodeMsgpack(raw)
+  }
+
+  /** Whether a key met by a keys-only scan still exists (same rules as `scanned`, without decoding). */
+  private scannedExists(key: string, stamp: number): boolean {
+    const e = this.index.get(key)
+    if (e !== undefined) return e.value !== undefined
+    const raw = this.down.unflushed(key)
+    if (raw !== undefined) return raw !== null
+    return this.down.isViewCurrent(stamp) || this.store.getSync(this.keys.of(key)) !== undefined
+  }
+
+  private async beforeScan(options: ScanOptions | undefined): Promise<void> {
+    if (options?.flush === false) {
+      if (this.down.diskReady !== undefined) await this.down.diskReady
+      if (this.fenced || this.down.failure) this.throwUnusable()
+    } else await this.flush()
+  }
+
+  // ---- scans (asynchronous) ----
+
+  async *entries(primary: string, after?: string, options?: ScanOptions): AsyncIterable<[string, unknown]> {
+    await this.beforeScan(options)
+    const stamp = this.down.viewStamp()
+    for await (const [k, v] of this.store.iterator(this.keys.extending(primary, after))) {
+      const key = this.keys.chars(k)
+      const current = this.scanned(key, v, stamp)
       if (current !== undefined) yield [key.slice(primary.length), current]
-      void v
     }
   }
 
@@ -153,47 +211,77 @@ export class LevelStateTable implements StateTable, CacheOwner {
     for await (const [secondary] of this.entries(primary)) this.write(primary + secondary, undefined)
   }
 
-  async *primaryKeys(kgStart: number, kgEnd: number, after?: string): AsyncIterable<string> {
-    await this.flush()
-    const lower = keyGroupChars(kgStart)
-    const range = after !== undefined && after >= lower ? { gt: bytes(after) } : { gte: bytes(lower) }
-    const upper = kgEnd >= 0xffff ? undefined : bytes(keyGroupChars(kgEnd + 1))
-    for await (const k of this.store.keys({ ...range, ...(upper ? { lt: upper } : {}) })) {
-      if (primaryLength(k) !== k.length) continue
-      const key = chars(k)
-      if (this.read(key) !== undefined) yield key
+  async *primaryKeys(kgStart: number, kgEnd: number, after?: string, options?: ScanOptions): AsyncIterable<string> {
+    await this.beforeScan(options)
+    const first = keyGroupChars(kgStart)
+    const end = kgEnd >= 0xffff ? undefined : keyGroupChars(kgEnd + 1)
+    let range = this.keys.range(after !== undefined && after >= first ? { gt: after } : { gte: first }, end)
+    // A primary key sorts right before its entries (primary keys are self-delimiting, so no other
+    // primary key falls inside a group): it is yielded for its value, or else for its first live entry.
+    let last = after
+    seek: for (;;) {
+      const stamp = this.down.viewStamp()
+      let skipped = 0
+      for await (const k of this.store.keys(range)) {
+        const length = primaryLength(this.keys.strip(k))
+        const key = this.keys.chars(k)
+        if (length === key.length) {
+          skipped = 0
+          if (this.scannedExists(key, stamp)) yield (last = key)
+          continue
+        }
+        const primary = key.slice(0, length)
+        if (primary !== last) {
+          if (!this.scannedExists(key, stamp)) continue
+          yield (last = primary)
+          skipped = 0
+        }
+        // Entries of a group already yielded: after a few, seek past the rest instead of reading them.
+        if (++skipped < SEEK_AFTER_SKIPPED) continue
+        const next = this.keys.extending(primary).lt
+        if (next === undefined) return
+        range = { ...range, gte: next }
+        delete range.gt
+        continue seek
+      }
+      return
     }
   }
 
+  // ---- snapshots, restore, lifecycle ----
+
   /**
    * Sync phase: pins a LevelDB snapshot and copies what is not on disk yet — dirty cache entries,
-   * the pending batch and batches in flight — as an overlay (encoded now; bounded by the cache).
+   * the pending batch and batches in flight — as an encoded overlay. The dirty entries then go down
+   * as a batch (they are encoded already), so the next snapshot's overlay starts small.
    */
   snapshot(kgStart: number, kgEnd: number): TableSnapshot {
-    const overlay = new Map<string, Uint8Array | null>()
-    for (const batch of this.inflight) for (const [k, v] of batch) overlay.set(k, v)
-    for (const [k, v] of this.pending) overlay.set(k, v)
-    for (const key of this.dirty) {
-      const e = this.cache.get(this.tag + key)
-      if (e !== undefined && e.dirty) overlay.set(key, e.value === undefined ? null : encodeMsgpack(e.value))
-    }
+    if (this.down.failure || this.fenced) this.throwUnusable()
+    // Taken before the batch below is issued; while a replaced range is cleared, disk counts as empty.
+    const snap = this.down.diskReady === undefined ? this.store.snapshot() : undefined
+    this.moveDirtyToPending()
     const lower = keyGroupChars(kgStart)
     const upperChars = kgEnd >= 0xffff ? undefined : keyGroupChars(kgEnd + 1)
-    const inRange = [...overlay].filter(([k]) => k >= lower && (upperChars === undefined || k < upperChars))
-    inRange.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    const snap = this.store.snapshot()
-    const range = { gte: bytes(lower), ...(upperChars === undefined ? {} : { lt: bytes(upperChars) }) }
+    const overlay = this.down.overlay(lower, upperChars)
+    this.down.start()
+    const inRange = [...overlay].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    const range = this.keys.range({ gte: lower }, upperChars)
+    const keys = this.keys
     return {
-      entries: () => mergeOverlay(snap.iterator(range), inRange, bytes),
-      release: () => snap.close(),
+      entries: () => mergeOverlay(snap ? stripped(snap.iterator(range), keys) : NO_ENTRIES(), inRange, bytes),
+      release: async () => {
+        await snap?.close()
+      },
     }
   }
 
   async restore(entries: AsyncIterable<[Uint8Array, Uint8Array]> | Iterable<[Uint8Array, Uint8Array]>): Promise<void> {
+    if (this.down.diskReady !== undefined) await this.down.diskReady
+    if (this.down.failure || this.fenced) this.throwUnusable()
     let ops: BatchOp[] = []
     for await (const [key, value] of entries) {
-      ops.push({ type: 'put', key, value })
-      if (ops.length >= 10_000) {
+      ops.push({ type: 'put', key: this.keys.ofBytes(key), value })
+      if (ops.length >= RESTORE_BATCH) {
         await this.store.batch(ops)
         ops = []
       }
@@ -205,8 +293,40 @@ export class LevelStateTable implements StateTable, CacheOwner {
     return -1
   }
 
-  async dispose(): Promise<void> {
-    await this.flush()
-    this.cache.dropOwner(this, this.tag)
+  /**
+   * The task that owned this table is gone and a new table takes over its key groups: drop every
+   * cached and pending write without persisting it; resolves once batches in flight have settled
+   * (then the range can be cleared). Every later use throws.
+   */
+  fence(reason: string): Promise<void> {
+    this.fenced ??= new StateBackendError('STORE_CLOSED', `state '${this.name}' is closed: ${reason}`)
+    this.dropCached()
+    return this.down.discard()
   }
+
+  get isFenced(): boolean {
+    return this.fenced !== undefined
+  }
+
+  private dropCached(): void {
+    for (const e of this.index.values()) this.cache.remove(e)
+    this.index.clear()
+    this.dirty.drain()
+    this.last = undefined
+  }
+
+  async dispose(): Promise<void> {
+    if (this.fenced) return
+    await this.flush()
+    this.dropCached()
+  }
+}
+
+async function* NO_ENTRIES(): AsyncIterable<[Uint8Array, Uint8Array]> {}
+
+async function* stripped(
+  entries: AsyncIterable<[Uint8Array, Uint8Array]>,
+  keys: TableKeys,
+): AsyncIterable<[Uint8Array, Uint8Array]> {
+  for await (const [k, v] of entries) yield [keys.strip(k), v]
 }
