@@ -37,6 +37,8 @@ export class StateBackendError extends StorageError {}
 export class WriteBehind {
   private pending: Batch = new Map()
   private readonly inflight: InflightBatch[] = []
+  /** Settles when the last batch handed to the store has been applied (batches are serialised). */
+  private writeChain: Promise<void> = Promise.resolve()
   private batchesStarted = 0
   failure: StateBackendError | undefined
   /** Set while the disk range is not ours yet (a replaced table's range being cleared). */
@@ -109,7 +111,16 @@ export class WriteBehind {
     this.batchesStarted++
     const record: InflightBatch = { batch, done: Promise.resolve() }
     const write = () => (this.failure ? Promise.reject(this.failure) : this.store.batch(ops))
-    record.done = (this.diskReady === undefined ? write() : this.diskReady.then(write)).then(
+    // Batches go to LevelDB one after another: classic-level runs concurrent batches on its thread
+    // pool in no guaranteed order, and a newer batch must never be overwritten by an older one
+    // holding the same key (a put after a delete would come back deleted).
+    const previous = this.writeChain
+    const run = previous.then(() => (this.diskReady === undefined ? write() : this.diskReady.then(write)))
+    this.writeChain = run.then(
+      () => {},
+      () => {},
+    )
+    record.done = run.then(
       () => {
         this.inflight.splice(this.inflight.indexOf(record), 1)
         // Evictions that piled up while MAX_INFLIGHT batches were under way go next.
