@@ -156,7 +156,9 @@ describe('a damaged newest checkpoint is skipped for the previous one', () => {
 })
 
 describe('a damaged newest checkpoint of a job reading HTTP ingest', () => {
-  it('the previous checkpoint is restored and the ingest log still holds every event after it: exact', { timeout: 120_000 }, async () => {
+  it('the previous checkpoint is restored and the ingest log still holds every event after it: exact', {
+    timeout: 120_000,
+  }, async () => {
     const events = totalsEvents(12_000, 53)
     const feeder = new IngestFeeder(events, 200)
     const stateDir = join(mkdtempSync(join(root, 'http-')), 'state')
