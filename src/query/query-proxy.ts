@@ -6,11 +6,11 @@ import { LivestateError } from '@livestate/client'
 import type { JobManager } from '../cluster/job-manager.ts'
 import type { JobMaster } from '../cluster/job-master.ts'
 import { planOf } from '../graph/plan.ts'
-import { assignToKeyGroup, computeOperatorIndexForKeyGroup } from '../keys/key-group-range-assignment.ts'
+import { assignToKeyGroup } from '../keys/key-group-range-assignment.ts'
 import { validateKey, type Key } from '../keys/key-codec.ts'
 import type { KvStateLocation, KvStateLocationOwner } from './kv-state-location-registry.ts'
 import type { KvStateServer, ScannedEntry } from './kv-state-server.ts'
-import { CommittedReader, type CommittedStateRef } from './committed-reader.ts'
+import { awaitCheckpoint, CommittedReads, type PinnedCommitted, readCommitted } from './committed-reads.ts'
 import type {
   ChangeEvent,
   ChangeSubscription,
@@ -106,59 +106,10 @@ export class QueryProxy implements QueryGateway {
     return job.coordinator?.latest?.checkpointId ?? null
   }
 
-  /** minCheckpoint: waits (up to timeoutMs) for a completed checkpoint >= N, else NOT_CAUGHT_UP. */
-  private async awaitCheckpoint(job: JobMaster, options: ReadOptions | undefined): Promise<void> {
-    const want = options?.minCheckpoint
-    if (want === undefined) return
-    if (!job.coordinator)
-      throw new LivestateError(
-        'BAD_REQUEST',
-        `job '${job.name}' runs without checkpointing: minCheckpoint cannot be met`,
-      )
-    const deadline = Date.now() + (options?.timeoutMs ?? 5_000)
-    while ((job.coordinator.latest?.checkpointId ?? 0) < want) {
-      if (Date.now() >= deadline) {
-        throw new LivestateError(
-          'NOT_CAUGHT_UP',
-          `checkpoint ${want} is not complete yet (latest: ${job.coordinator.latest?.checkpointId ?? 'none'})`,
-        )
-      }
-      await new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, deadline - Date.now()))))
-    }
-  }
+  private readonly committedReads = new CommittedReads()
 
-  private readers = new WeakMap<JobMaster, CommittedReader>()
-
-  /** The reader of the job's latest completed checkpoint (replaced as newer ones complete). */
-  private committed(job: JobMaster, state: string): { reader: CommittedReader; ref: CommittedStateRef } {
-    const latest = job.coordinator?.latest
-    if (!latest)
-      throw new LivestateError(
-        'STATE_NOT_READY',
-        `job '${job.name}' has no completed checkpoint yet; retry shortly or read with consistency=live`,
-        { retryAfter: 1 },
-      )
-    let reader = this.readers.get(job)
-    if (!reader || reader.checkpointId !== latest.checkpointId) {
-      reader = new CommittedReader(latest)
-      this.readers.set(job, reader)
-    }
-    const loc = this.location(job, state)
-    if (!loc.descriptor)
-      throw new LivestateError(
-        'STATE_NOT_READY',
-        `state '${state}' has not been opened yet in this run; retry shortly`,
-        { retryAfter: 1 },
-      )
-    return {
-      reader,
-      ref: {
-        operatorUid: loc.operatorUid,
-        internalStateName: loc.internalStateName,
-        kind: loc.kind,
-        descriptor: loc.descriptor,
-      },
-    }
+  private committed(job: JobMaster, state: string): PinnedCommitted {
+    return this.committedReads.pin(job, this.location(job, state), state)
   }
 
   listJobs(): JobSummary[] {
@@ -262,7 +213,7 @@ export class QueryProxy implements QueryGateway {
     const j = this.job(job)
     const loc = this.location(j, state)
     const key = toKey(rawKey)
-    await this.awaitCheckpoint(j, options)
+    await awaitCheckpoint(j, options)
     if (options?.consistency === 'committed') return this.getCommitted(j, state, key, options)
     const keyGroup = assignToKeyGroup(key, loc.numKeyGroups)
     const r = await this.withOwner(j, state, keyGroup, (server, owner) =>
@@ -288,45 +239,28 @@ export class QueryProxy implements QueryGateway {
     }
   }
 
-  private async getCommitted(
+  private getCommitted(
     j: JobMaster,
     state: string,
     key: Key,
     options: ReadOptions,
-    pinned: { reader: CommittedReader; ref: CommittedStateRef } = this.committed(j, state),
+    pinned: PinnedCommitted = this.committed(j, state),
   ): Promise<GetResult> {
-    const { reader, ref } = pinned
-    const r = await reader.get(ref, key, {
-      ...(options.mapKey === undefined ? {} : { mapKey: toKey(options.mapKey) }),
-      ...(options.window === undefined ? {} : { window: options.window }),
-    })
-    if (r.value === undefined)
-      throw new LivestateError(
-        'KEY_NOT_FOUND',
-        `state '${state}' had no value for this key at checkpoint ${reader.checkpointId}`,
-      )
-    const loc = this.location(j, state)
-    const owner = loc.ownerOf(r.keyGroup)
-    const parallelism =
-      j.artifacts.graph.vertices.find((v) => v.operators.some((t) => (t.uid ?? `op-${t.id}`) === loc.operatorUid))
-        ?.parallelism ?? 1
-    return {
+    const mapKey = options.mapKey === undefined ? undefined : toKey(options.mapKey)
+    return readCommitted(
+      j,
+      this.location(j, state),
+      state,
       key,
-      value: r.value,
-      meta: {
-        keyGroup: r.keyGroup,
-        subtask: owner?.subtaskIndex ?? computeOperatorIndexForKeyGroup(loc.numKeyGroups, parallelism, r.keyGroup),
-        epoch: j.epoch,
-        checkpointId: reader.checkpointId,
-        consistency: 'committed',
-      },
-    }
+      { ...options, ...(mapKey === undefined ? {} : { mapKey }) },
+      pinned,
+    )
   }
 
   async getMany(job: string, state: string, keys: Key[], options?: ReadOptions): Promise<GetManyResult> {
     const j = this.job(job)
     this.location(j, state)
-    await this.awaitCheckpoint(j, options)
+    await awaitCheckpoint(j, options)
     // committed: every key is read from the same checkpoint, the one the answer names
     const committed = options?.consistency === 'committed' ? this.committed(j, state) : undefined
     const pinned = committed ? committed.reader.checkpointId : this.latestCheckpointId(j)
@@ -354,7 +288,7 @@ export class QueryProxy implements QueryGateway {
     const limit = options.limit ?? 100
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
       throw new LivestateError('BAD_REQUEST', 'limit must be an integer from 1 to 1000')
-    await this.awaitCheckpoint(j, options)
+    await awaitCheckpoint(j, options)
     if (options.consistency === 'committed') {
       const { reader, ref } = this.committed(j, state)
       const afterKey = options.cursor === undefined ? undefined : decodeCursor(options.cursor)
