@@ -3,25 +3,11 @@
 // Every method throws LivestateError with a contract code; none returns a partial answer silently.
 import type { Key } from '../keys/key-codec.ts'
 
-export type Consistency = 'live' | 'committed'
-export type StateKind = 'value' | 'list' | 'map' | 'reducing' | 'aggregating' | 'window'
-export type KeyType = 'string' | 'number' | 'bigint' | 'boolean' | 'composite' | 'unknown'
-export type JobStatus = 'CREATED' | 'RUNNING' | 'RESTARTING' | 'FINISHED' | 'FAILED' | 'CANCELED'
+// The wire shapes come from the client module's protocol (the runtime depends on it, never the
+// reverse); the server's state description adds what its route shows beyond the client's needs.
+import type { Consistency, JobStatus, JobSummary, KeyType, StateKind, StateMeta, StateOwner } from '@livestate/client'
 
-export interface StateMeta {
-  keyGroup: number
-  subtask: number
-  epoch: number
-  checkpointId: number | null
-  consistency: Consistency
-}
-
-export interface StateOwner {
-  subtask: number
-  keyGroups: { start: number; end: number }
-  epoch: number
-  status: 'live' | 'restoring'
-}
+export type { Consistency, JobStatus, JobSummary, KeyType, StateKind, StateMeta, StateOwner }
 
 export interface StateDescription {
   name: string
@@ -31,14 +17,6 @@ export interface StateDescription {
   operator: string
   maxParallelism: number
   owners: StateOwner[]
-}
-
-export interface JobSummary {
-  name: string
-  id: string
-  status: JobStatus
-  parallelism: number
-  states: string[]
 }
 
 export interface PlanVertex {
