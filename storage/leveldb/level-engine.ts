@@ -105,7 +105,13 @@ export class LevelEngine implements StoreEngine {
 
   async clear(range: ResolvedRange): Promise<void> {
     this.#ctx.assertOpen()
-    return this.#ctx.db.clear(levelRange(range)).catch(this.#reject)
+    await this.#ctx.db.clear(levelRange(range)).catch(this.#reject)
+    // classic-level's clear() skips the empty key; delete it too when the range starts at it
+    const fromEmpty = range.gt === undefined && (range.gte === undefined || range.gte.length === 0)
+    const toAfterEmpty = (range.lt === undefined || range.lt.length > 0) && range.lte === undefined
+    if (fromEmpty && toAfterEmpty && range.limit === Number.POSITIVE_INFINITY) {
+      await this.#ctx.db.del(EMPTY).catch(this.#reject)
+    }
   }
 
   snapshot(): EngineSnapshot {
@@ -146,3 +152,5 @@ export class LevelEngine implements StoreEngine {
     throw this.#ctx.failure(err)
   }
 }
+
+const EMPTY = new Uint8Array(0)
