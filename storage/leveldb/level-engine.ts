@@ -105,11 +105,18 @@ export class LevelEngine implements StoreEngine {
 
   async clear(range: ResolvedRange): Promise<void> {
     this.#ctx.assertOpen()
+    if (range.limit !== Number.POSITIVE_INFINITY) {
+      // classic-level's clear() skips the empty key, which would shift a limited clear by one:
+      // delete exactly the first `limit` keys the range's iterator yields (it does include it)
+      const keys = await this.#ctx.db.keys(levelRange(range)).all().catch(this.#reject)
+      if (keys.length > 0) await this.#ctx.db.batch(keys.map((key) => ({ type: 'del' as const, key }))).catch(this.#reject)
+      return
+    }
     await this.#ctx.db.clear(levelRange(range)).catch(this.#reject)
     // classic-level's clear() skips the empty key; delete it too when the range starts at it
     const fromEmpty = range.gt === undefined && (range.gte === undefined || range.gte.length === 0)
     const toAfterEmpty = (range.lt === undefined || range.lt.length > 0) && range.lte === undefined
-    if (fromEmpty && toAfterEmpty && range.limit === Number.POSITIVE_INFINITY) {
+    if (fromEmpty && toAfterEmpty) {
       await this.#ctx.db.del(EMPTY).catch(this.#reject)
     }
   }
