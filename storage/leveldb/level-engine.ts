@@ -109,7 +109,8 @@ export class LevelEngine implements StoreEngine {
       // classic-level's clear() skips the empty key, which would shift a limited clear by one:
       // delete exactly the first `limit` keys the range's iterator yields (it does include it)
       const keys = await this.#ctx.db.keys(levelRange(range)).all().catch(this.#reject)
-      if (keys.length > 0) await this.#ctx.db.batch(keys.map((key) => ({ type: 'del' as const, key }))).catch(this.#reject)
+      if (keys.length > 0)
+        await this.#ctx.db.batch(keys.map((key) => ({ type: 'del' as const, key }))).catch(this.#reject)
       return
     }
     await this.#ctx.db.clear(levelRange(range)).catch(this.#reject)
