@@ -150,6 +150,10 @@ export class KvStateServer {
     }
     if ('prefix' in selector) sub.stringPrefix = encodeKeyToBinaryString(selector.prefix).slice(0, -2)
     feed.add(sub)
+    // Changes made while nobody watched were not published, so they did not advance the sequence:
+    // the snapshot must be numbered past every change sent before, or a resuming client that saw
+    // the key at the current seq would drop the newer value as a repeat.
+    feed.seq++
     const snapshot: ScannedEntry[] = []
     if ('keys' in selector) {
       for (const key of selector.keys) {

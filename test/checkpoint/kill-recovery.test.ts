@@ -60,8 +60,8 @@ async function waitForFinished(url: string): Promise<void> {
 }
 
 describe('SIGKILL at a random moment after a completed checkpoint', () => {
-  it('NDJSON job of 100k events: the restarted job resumes from the newest checkpoint and every key is exact', async () => {
-    const N = 100_000
+  it('NDJSON job of 1M events: the restarted job resumes from the newest checkpoint and every key is exact', async () => {
+    const N = 1_000_000
     const dir = tempDir()
     const input = join(dir, 'events.ndjson')
     const trace = join(dir, 'trace.ndjson')
@@ -69,7 +69,9 @@ describe('SIGKILL at a random moment after a completed checkpoint', () => {
     const env = { LS_INPUT: input, LS_TRACE: trace }
     const stateDir = join(dir, 'state')
 
-    const first = start(JOB, stateDir, [], env)
+    // The first run waits 40 ms every 10k records (≥ 4 s in all) so that the kill, at most 600 ms after
+    // the first completed checkpoint, always lands mid-input however fast the machine is.
+    const first = start(JOB, stateDir, [], { ...env, LS_PAUSE_EVERY: '10000', LS_PAUSE_MS: '40' })
     await first.url
     await waitUntil('a completed checkpoint', () => completeCheckpoints(stateDir, TOTALS_JOB).length > 0, 30_000)
     await new Promise((r) => setTimeout(r, randomInt(seededRandom(Date.now()), 0, 600)))
@@ -93,7 +95,7 @@ describe('SIGKILL at a random moment after a completed checkpoint', () => {
       consumed,
     ])
     expect(await settledDiff(url, oracle)).toEqual([])
-  })
+  }, 120_000)
 
   it('HTTP ingest with Idempotency-Key batches: events acknowledged before the kill and retried after it count exactly once', async () => {
     const N = 30_000
