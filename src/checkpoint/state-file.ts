@@ -26,19 +26,19 @@ export async function writeStateFile(
   try {
     const hash = createHash('sha256')
     const index: [number, number, number][] = []
-    let chunks: Buffer[] = []
-    let chunkBytes = 0
+    // Records are copied into one reused buffer: no allocation per record.
+    let buf = Buffer.allocUnsafe(FLUSH_BYTES)
+    let used = 0
     let offset = 0
     let count = 0
     let kg = -1
     let kgStart = 0
     const write = async () => {
-      if (chunkBytes === 0) return
-      const buf = Buffer.concat(chunks, chunkBytes)
-      hash.update(buf)
-      await fh.write(buf)
-      chunks = []
-      chunkBytes = 0
+      if (used === 0) return
+      const out = buf.subarray(0, used)
+      hash.update(out)
+      await fh.write(out)
+      used = 0
     }
     for await (const [key, value] of entries) {
       const g = (key[0]! << 8) | key[1]!
@@ -47,21 +47,18 @@ export async function writeStateFile(
         kg = g
         kgStart = offset
       }
-      const head = Buffer.allocUnsafe(4)
-      head.writeUInt32BE(key.length)
-      const mid = Buffer.allocUnsafe(4)
-      mid.writeUInt32BE(value.length)
-      chunks.push(
-        head,
-        Buffer.from(key.buffer, key.byteOffset, key.byteLength),
-        mid,
-        Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-      )
       const n = 8 + key.length + value.length
-      chunkBytes += n
+      if (used + n > buf.length) {
+        await write()
+        if (n > buf.length) buf = Buffer.allocUnsafe(n)
+      }
+      buf.writeUInt32BE(key.length, used)
+      buf.set(key, used + 4)
+      buf.writeUInt32BE(value.length, used + 4 + key.length)
+      buf.set(value, used + 8 + key.length)
+      used += n
       offset += n
       count++
-      if (chunkBytes >= FLUSH_BYTES) await write()
     }
     if (kg >= 0) index.push([kg, kgStart, offset - kgStart])
     await write()

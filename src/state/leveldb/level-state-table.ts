@@ -15,7 +15,7 @@ import { keyGroupChars } from '../namespace.ts'
 import type { ScanOptions, StateTable, TableSnapshot } from '../state-table.ts'
 import { primaryLength } from '../stored-key-layout.ts'
 import { type CacheEntry, type CacheOwner, DirtyList, type ObjectCache } from './object-cache.ts'
-import { mergeOverlay } from './overlay-merge.ts'
+import { mergeBuckets, nextTurn, overlayBuckets, SnapshotCapture } from './snapshot-capture.ts'
 import { TableKeys } from './table-keys.ts'
 import { FLUSH_AT_OPS, StateBackendError, WriteBehind, type WriteStats } from './write-behind.ts'
 
@@ -23,12 +23,10 @@ export { StateBackendError } from './write-behind.ts'
 export type LevelStateTableStats = WriteStats
 
 const RESTORE_BATCH = 10_000
+/** Frozen entries captured per turn of the event loop by a snapshot's asynchronous phase. */
+const CAPTURE_SLICE = 2_048
 /** Entries of one primary key skipped in a primaryKeys scan before it seeks past them. */
 const SEEK_AFTER_SKIPPED = 32
-
-function bytes(chars: string): Uint8Array {
-  return Buffer.from(chars, 'latin1')
-}
 
 export interface LevelStateTableOptions {
   /** Shown in errors: operator uid / state name. */
@@ -49,7 +47,9 @@ export interface LevelStateTableOptions {
 
 export class LevelStateTable implements StateTable, CacheOwner {
   private readonly index = new Map<string, CacheEntry>()
-  private readonly dirty = new DirtyList()
+  private dirty = new DirtyList()
+  /** The latest snapshot's capture: its frozen entries keep their barrier values until captured. */
+  private capturing: SnapshotCapture | undefined
   /** The entry the last point access used: a read-modify-write finds it without a second lookup. */
   private last: CacheEntry | undefined
   private readonly down: WriteBehind
@@ -83,6 +83,8 @@ export class LevelStateTable implements StateTable, CacheOwner {
       e.hot = true
       this.cache.hits++
       this.last = e
+      // user code may change the returned object in place: a frozen value is captured first
+      if (e.dirtyList !== undefined && e.dirtyList !== this.dirty) this.captureFrozen(e)
       return e.value
     }
     this.cache.missed(primary)
@@ -133,7 +135,10 @@ export class LevelStateTable implements StateTable, CacheOwner {
     if (e === undefined || e.key !== key || e.slot < 0 || e.owner !== this) e = this.index.get(key)
     if (e !== undefined) {
       // Dirty first: update() may evict this very entry, which must then be written back.
-      if (!e.dirty) this.dirty.add(e)
+      if (e.dirtyList !== this.dirty) {
+        if (e.dirtyList !== undefined) this.captureFrozen(e)
+        this.dirty.add(e)
+      }
       this.cache.update(e, value)
       return
     }
@@ -147,13 +152,24 @@ export class LevelStateTable implements StateTable, CacheOwner {
   evicted(e: CacheEntry): void {
     this.index.delete(e.key)
     if (!e.dirty) return
+    if (e.dirtyList !== this.dirty) {
+      this.captureFrozen(e)
+      return
+    }
     this.dirty.remove(e)
     this.down.queue(e.key, e.value)
+  }
+
+  /** A frozen entry is about to change or leave: its barrier value goes to the snapshot (and down). */
+  private captureFrozen(e: CacheEntry): void {
+    e.dirtyList!.remove(e)
+    this.capturing!.capture(e)
   }
 
   // ---- write-down ----
 
   private moveDirtyToPending(): void {
+    this.capturing?.captureAll()
     this.dirty.drain((e) => this.down.queueQuietly(e.key, e.value))
   }
 
@@ -251,24 +267,33 @@ export class LevelStateTable implements StateTable, CacheOwner {
   // ---- snapshots, restore, lifecycle ----
 
   /**
-   * Sync phase: pins a LevelDB snapshot and copies what is not on disk yet — dirty cache entries,
-   * the pending batch and batches in flight — as an encoded overlay. The dirty entries then go down
-   * as a batch (they are encoded already), so the next snapshot's overlay starts small.
+   * Sync phase, O(1) in the state size: pins a LevelDB snapshot, sends the pending batch down (so the
+   * batches not on disk yet are fixed) and freezes the dirty list; values are captured afterwards
+   * (snapshot-capture.ts). The entries, read later, are the pinned view merged with those batches and
+   * the captured values.
    */
   snapshot(kgStart: number, kgEnd: number): TableSnapshot {
     if (this.down.failure || this.fenced) this.throwUnusable()
+    // a previous snapshot still being written keeps its barrier values: the rest of them now
+    this.capturing?.captureAll()
     // Taken before the batch below is issued; while a replaced range is cleared, disk counts as empty.
     const snap = this.down.diskReady === undefined ? this.store.snapshot() : undefined
-    this.moveDirtyToPending()
-    const lower = keyGroupChars(kgStart)
-    const upperChars = kgEnd >= 0xffff ? undefined : keyGroupChars(kgEnd + 1)
-    const overlay = this.down.overlay(lower, upperChars)
     this.down.start()
-    const inRange = [...overlay].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    const range = this.keys.range({ gte: lower }, upperChars)
+    const notOnDisk = this.down.inflightBatches()
+    const capture = new SnapshotCapture(this.dirty, (key, bytes) => this.down.queueEncoded(key, bytes))
+    this.dirty = new DirtyList()
+    this.capturing = capture
+    const range = this.keys.range(
+      { gte: keyGroupChars(kgStart) },
+      kgEnd >= 0xffff ? undefined : keyGroupChars(kgEnd + 1),
+    )
     const keys = this.keys
     return {
-      entries: () => mergeOverlay(snap ? stripped(snap.iterator(range), keys) : NO_ENTRIES(), inRange, bytes),
+      entries: async function* () {
+        while (capture.captureSome(CAPTURE_SLICE)) await nextTurn()
+        const buckets = await overlayBuckets(notOnDisk, capture.captured, kgStart, kgEnd)
+        yield* mergeBuckets(snap ? snap.iterator(range) : NO_ENTRIES(), (k) => keys.strip(k), buckets)
+      },
       release: async () => {
         await snap?.close()
       },
@@ -312,6 +337,7 @@ export class LevelStateTable implements StateTable, CacheOwner {
     for (const e of this.index.values()) this.cache.remove(e)
     this.index.clear()
     this.dirty.drain()
+    this.capturing?.frozen.drain()
     this.last = undefined
   }
 
@@ -323,10 +349,3 @@ export class LevelStateTable implements StateTable, CacheOwner {
 }
 
 async function* NO_ENTRIES(): AsyncIterable<[Uint8Array, Uint8Array]> {}
-
-async function* stripped(
-  entries: AsyncIterable<[Uint8Array, Uint8Array]>,
-  keys: TableKeys,
-): AsyncIterable<[Uint8Array, Uint8Array]> {
-  for await (const [k, v] of entries) yield [keys.strip(k), v]
-}

@@ -33,9 +33,10 @@ export interface CacheEntry {
   slot: number
   /** Updates since the size was last estimated. */
   writes: number
-  /** Links of the owner's DirtyList. */
+  /** Links of the owner's DirtyList, and the list the entry is on (undefined: clean). */
   prevDirty: CacheEntry | undefined
   nextDirty: CacheEntry | undefined
+  dirtyList: DirtyList | undefined
 }
 
 /**
@@ -48,6 +49,7 @@ export class DirtyList {
 
   add(e: CacheEntry): void {
     e.dirty = true
+    e.dirtyList = this
     e.prevDirty = undefined
     e.nextDirty = this.head
     if (this.head) this.head.prevDirty = e
@@ -57,6 +59,7 @@ export class DirtyList {
 
   remove(e: CacheEntry): void {
     e.dirty = false
+    e.dirtyList = undefined
     if (e.prevDirty) e.prevDirty.nextDirty = e.nextDirty
     else this.head = e.nextDirty
     if (e.nextDirty) e.nextDirty.prevDirty = e.prevDirty
@@ -72,19 +75,27 @@ export class DirtyList {
     while (e !== undefined) {
       const next = e.nextDirty
       e.dirty = false
+      e.dirtyList = undefined
       e.prevDirty = e.nextDirty = undefined
       fn?.(e)
       e = next
     }
   }
+
+  /** The newest entry, taken off the list (marked clean); undefined when empty. */
+  shift(): CacheEntry | undefined {
+    const e = this.head
+    if (e !== undefined) this.remove(e)
+    return e
+  }
 }
 
 /**
- * Bytes an entry costs beyond its value: the CacheEntry object (~96 with its dirty-list links), its
+ * Bytes an entry costs beyond its value: the CacheEntry object (~104 with its dirty-list links), its
  * slot in the ring (8), the owner's Map entry (~32) and the key string's header (16). Checked against
  * V8's heap usage by object-cache.test.ts (within 2×).
  */
-export const ENTRY_OVERHEAD = 152
+export const ENTRY_OVERHEAD = 160
 
 /** Writes between two size estimates of an object value (a power of two). */
 const RESIZE_EVERY = 8
@@ -231,6 +242,7 @@ export class ObjectCache {
       writes: 0,
       prevDirty: undefined,
       nextDirty: undefined,
+      dirtyList: undefined,
     }
     this.ring[slot] = e
     this.used += size

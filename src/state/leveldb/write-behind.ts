@@ -69,9 +69,20 @@ export class WriteBehind {
     if (this.pending.size >= this.flushAtOps && this.inflight.length < MAX_INFLIGHT) this.start()
   }
 
-  /** Queues without starting a batch (flushes and snapshots start one batch after queueing all). */
+  /** Queues without starting a batch (flushes start one batch after queueing all). */
   queueQuietly(key: string, value: unknown): void {
     this.pending.set(key, value === undefined ? null : encodeMsgpack(value))
+  }
+
+  /** Queues bytes encoded already (null: delete); starts a batch when enough are pending. */
+  queueEncoded(key: string, bytes: Uint8Array | null): void {
+    this.pending.set(key, bytes)
+    if (this.pending.size >= this.flushAtOps && this.inflight.length < MAX_INFLIGHT) this.start()
+  }
+
+  /** The batches not on disk yet, oldest first; a batch in flight is never changed again. */
+  inflightBatches(): Batch[] {
+    return this.inflight.map((b) => b.batch)
   }
 
   /** Newest bytes of a key still in memory (pending, then in flight newest first); undefined: disk. */
@@ -156,17 +167,6 @@ export class WriteBehind {
 
   isViewCurrent(stamp: number): boolean {
     return stamp === this.batchesStarted
-  }
-
-  /** Everything not on disk yet within [lower, upper) (binary strings), newest value per key. */
-  overlay(lower: string, upper: string | undefined): Batch {
-    const out: Batch = new Map()
-    const take = (batch: Batch) => {
-      for (const [k, v] of batch) if (k >= lower && (upper === undefined || k < upper)) out.set(k, v)
-    }
-    for (const b of this.inflight) take(b.batch)
-    take(this.pending)
-    return out
   }
 
   /** Drops the pending batch; resolves when batches in flight have settled (either way). */

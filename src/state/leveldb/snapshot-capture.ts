@@ -1,0 +1,157 @@
+// Copy-on-access snapshots of a LevelStateTable, so the processing pause of a checkpoint does not
+// grow with the state (Flink's heap backend gets the same from copy-on-write state maps).
+//
+// At the barrier the table freezes its dirty list as a whole — O(1), nothing is encoded — and the
+// values of the frozen entries are captured (msgpack-encoded, as of the barrier) only later:
+//   - by the task, right before it would change or hand out such an entry (a write, a get whose
+//     result user code may mutate in place, an eviction), so the barrier value is never lost;
+//   - by the snapshot's asynchronous phase for all the others, a slice at a time.
+// A captured value goes both into the snapshot's overlay and down to LevelDB, so the entry is clean.
+//
+//   barrier ─► frozen list ──capture (access / async slice)──► captured overlay + write-behind
+//
+// The snapshot's entries are then the pinned LevelDB view merged with the overlay: the batches that
+// were not on disk at the barrier (oldest first) and the captured values (newest). The overlay is
+// bucketed by key group in slices and each bucket sorted only when the merge reaches it, so no step
+// runs longer than a slice however many keys were dirty.
+import { encodeMsgpack } from '@livestate/client'
+import type { DirtyList } from './object-cache.ts'
+import type { Batch } from './write-behind.ts'
+
+/** Entries captured, bucketed or merged between two turns of the event loop. */
+const SLICE = 2_048
+
+/** Overlay entries of one key group by binary-string key (null: deleted). */
+export type Bucket = Map<string, Uint8Array | null>
+
+export class SnapshotCapture {
+  /** Barrier-time values of the frozen entries captured so far, by key group. */
+  readonly captured = new Map<number, Bucket>()
+
+  constructor(
+    readonly frozen: DirtyList,
+    private readonly writeDown: (key: string, bytes: Uint8Array | null) => void,
+  ) {}
+
+  /** Captures one frozen entry (it has not been changed since the barrier). */
+  capture(e: { key: string; value: unknown }): void {
+    const bytes = e.value === undefined ? null : encodeMsgpack(e.value)
+    const kg = keyGroupOf(e.key)
+    let bucket = this.captured.get(kg)
+    if (bucket === undefined) this.captured.set(kg, (bucket = new Map()))
+    bucket.set(e.key, bytes)
+    this.writeDown(e.key, bytes)
+  }
+
+  /** Captures up to `n` frozen entries; false once none is left. */
+  captureSome(n: number): boolean {
+    for (let i = 0; i < n; i++) {
+      const e = this.frozen.shift()
+      if (e === undefined) return false
+      this.capture(e)
+    }
+    return this.frozen.size > 0
+  }
+
+  captureAll(): void {
+    this.captureSome(Number.POSITIVE_INFINITY)
+  }
+}
+
+function keyGroupOf(key: string): number {
+  return (key.charCodeAt(0) << 8) | key.charCodeAt(1)
+}
+
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+/**
+ * The overlay of a snapshot within key groups [kgStart, kgEnd]: the batches not on disk at the
+ * barrier (oldest first), then the captured values on top (newest). The captured buckets are used as
+ * they are unless a batch holds keys of the same key group. Yields to the event loop between slices.
+ */
+export async function overlayBuckets(
+  notOnDisk: readonly Batch[],
+  captured: Map<number, Bucket>,
+  kgStart: number,
+  kgEnd: number,
+): Promise<Map<number, Bucket>> {
+  const buckets = new Map<number, Bucket>()
+  let n = 0
+  for (const batch of notOnDisk) {
+    for (const [k, v] of batch) {
+      if (++n % SLICE === 0) await nextTurn()
+      const kg = keyGroupOf(k)
+      if (kg < kgStart || kg > kgEnd) continue
+      let bucket = buckets.get(kg)
+      if (bucket === undefined) buckets.set(kg, (bucket = new Map()))
+      bucket.set(k, v)
+    }
+  }
+  for (const [kg, bucket] of captured) {
+    if (kg < kgStart || kg > kgEnd) continue
+    const older = buckets.get(kg)
+    if (older === undefined) {
+      buckets.set(kg, bucket)
+      continue
+    }
+    for (const [k, v] of bucket) {
+      if (++n % SLICE === 0) await nextTurn()
+      older.set(k, v)
+    }
+  }
+  return buckets
+}
+
+/**
+ * Merges the pinned disk view (byte order; `strip` drops the table's own key prefix) with the
+ * bucketed overlay: the overlay wins on equal keys and its nulls delete. Disk keys are compared as
+ * bytes, so a key the overlay does not touch costs no string.
+ */
+export async function* mergeBuckets(
+  disk: AsyncIterable<[Uint8Array, Uint8Array]>,
+  strip: (stored: Uint8Array) => Uint8Array,
+  buckets: Map<number, Bucket>,
+): AsyncIterable<[Uint8Array, Uint8Array]> {
+  const groups = [...buckets.keys()].sort((a, b) => a - b)
+  let g = 0
+  let run: [string, Uint8Array | null][] = []
+  let i = 0
+  /** The next overlay entry's key as bytes (undefined: none left), sorting a bucket when reached. */
+  let headKey: Buffer | undefined
+  const advance = (): void => {
+    while (i >= run.length) {
+      if (g >= groups.length) {
+        headKey = undefined
+        return
+      }
+      run = [...buckets.get(groups[g++]!)!].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      i = 0
+    }
+    headKey = Buffer.from(run[i]![0], 'latin1')
+  }
+  advance()
+  let n = 0
+  for await (const [stored, v] of disk) {
+    const k = strip(stored)
+    let c = -1
+    while (headKey !== undefined && (c = Buffer.compare(headKey, k)) < 0) {
+      const value = run[i++]![1]
+      if (value !== null) yield [headKey, value]
+      advance()
+    }
+    if (headKey !== undefined && c === 0) {
+      const value = run[i++]![1]
+      if (value !== null) yield [k, value]
+      advance()
+    } else yield [k, v]
+    if (++n % SLICE === 0) await nextTurn()
+  }
+  while (headKey !== undefined) {
+    const value = run[i++]![1]
+    if (value !== null) yield [headKey, value]
+    advance()
+    if (++n % SLICE === 0) await nextTurn()
+  }
+}
