@@ -2,10 +2,14 @@
 // `inFlight` outstanding at all times on one connection, for a warm-up and then a measured period.
 // `sdk` goes through @livestate/client (`state.get(key, { transport: 'ws' })`, msgpack); `raw` is a
 // hand-written client of the same wire protocol: `ws` and msgpackr frames, callbacks, nothing else.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { createClient } from '@livestate/client'
 import { Packr } from 'msgpackr'
 import WebSocket from 'ws'
 import type { Workload } from './child.ts'
+import { collectSourceMaps } from './cpu-profile.ts'
 import { HTTP_JOB, HTTP_STATE, type Profile, userKey } from './http-job.ts'
 import { percentile } from './http-load.ts'
 
@@ -15,6 +19,8 @@ export interface ClientLoadArgs {
   inFlight: number
   warmupSeconds: number
   seconds: number
+  /** When set (the process runs under --cpu-prof), source maps are saved there for the profile. */
+  profileDir?: string
 }
 
 export interface ClientLoadResult {
@@ -29,6 +35,9 @@ export interface ClientLoadResult {
   cpuUsPerLookup: number
   /** CPU time ÷ wall time over the measured period (1 = one core busy). */
   cpuShare: number
+  /** process.hrtime µs around the measured phase (the clock of --cpu-prof profiles). */
+  fromUs?: number
+  toUs?: number
 }
 
 /** Issues one lookup; calls `done` with the answer (undefined on failure) exactly once. */
@@ -93,7 +102,20 @@ function phase(issue: Issue, o: ClientLoadArgs, seconds: number): Promise<Client
 /** A warm-up, then the measured phase. */
 export async function measure(issue: Issue, o: ClientLoadArgs): Promise<ClientLoadResult> {
   await phase(issue, o, o.warmupSeconds)
-  return phase(issue, o, o.seconds)
+  const fromUs = hrtimeUs()
+  const result = await phase(issue, o, o.seconds)
+  const toUs = hrtimeUs()
+  if (o.profileDir !== undefined) {
+    mkdirSync(o.profileDir, { recursive: true })
+    writeFileSync(join(o.profileDir, 'sourcemaps.json'), JSON.stringify(collectSourceMaps(ROOT)))
+  }
+  return { ...result, fromUs, toUs }
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+function hrtimeUs(): number {
+  return Number(process.hrtime.bigint() / 1000n)
 }
 
 export const workloads: Record<string, Workload> = {

@@ -97,6 +97,10 @@ function referenceValidate(b: Uint8Array, pos: number, depth: number, limits: De
       return container(len(4, pos + 1), pos + 5, 2)
     case 0xc1:
       throw bad('reserved type byte 0xc1')
+    case 0xd4:
+      // msgpackr's `undefined` (fixext1 type 0, data 0) is accepted since encodeMsgpack writes it.
+      if (pos + 2 < b.length && b[pos + 1] === 0 && b[pos + 2] === 0) return pos + 3
+      throw bad('extension type 0xd4 not accepted')
     default:
       // 0xc7-0xc9, 0xd4-0xd8: extension types are never accepted from untrusted peers.
       throw bad(`extension type 0x${t.toString(16)} not accepted`)
@@ -217,6 +221,52 @@ describe('decodeUntrustedMsgpack', () => {
 
   test('nesting exactly at maxDepth is accepted', () => {
     expect(decodeUntrustedMsgpack(new Uint8Array([0x91, 0x91, 0x91, 0x91, 0x01]), LIMITS)).toEqual([[[[1]]]])
+  })
+
+  // The validator tells when a key could decode to "__proto__"; only then is the value walked again.
+  const proto = [...new TextEncoder().encode('__proto__')]
+  test.each([
+    ['fixstr', [0xa9, ...proto]],
+    ['str8', [0xd9, 9, ...proto]],
+    ['str16', [0xda, 0, 9, ...proto]],
+  ])('a __proto__ key as %s, nested in a value, never reaches a prototype', (_, key) => {
+    // {v: [ {__proto__: {x: 1}} ]}
+    const bytes = new Uint8Array([0x81, 0xa1, 0x76, 0x91, 0x81, ...key, 0x81, 0xa1, 0x78, 0x01])
+    const decoded = decodeUntrustedMsgpack(bytes) as { v: Record<string, unknown>[] }
+    const inner = decoded.v[0]!
+    expect(Object.getPrototypeOf(inner)).toBe(Object.prototype)
+    expect(Object.hasOwn(inner, '__proto__')).toBe(false)
+    expect(({} as Record<string, unknown>).x).toBeUndefined()
+  })
+
+  test('a "__proto__" string that is a value, not a key, stays as it is', () => {
+    const bytes = new Uint8Array([0x81, 0xa1, 0x6b, 0xa9, ...proto])
+    expect(decodeUntrustedMsgpack(bytes)).toEqual({ k: '__proto__' })
+  })
+
+  test('decides exactly as the reference when keys may spell __proto__', () => {
+    // Maps built byte by byte, so that "__proto__" keys are really on the wire.
+    const keyBytes = fc.constantFrom(
+      [0xa9, ...proto],
+      [0xd9, 9, ...proto],
+      [0xa1, 0x61],
+      [0xa2, 0xc3, 0xa9], // "é"
+      [0x01],
+      [0x91, 0xa9, ...proto], // an array key
+    )
+    const map = fc.array(fc.tuple(keyBytes, encoded), { maxLength: 3 }).map((entries) => {
+      const out = [0x80 | entries.length]
+      for (const [k, v] of entries) out.push(...k, ...v)
+      return new Uint8Array(out)
+    })
+    fc.assert(
+      fc.property(map, (bytes) => {
+        expect(outcome(() => decodeUntrustedMsgpack(bytes, LIMITS))).toEqual(
+          outcome(() => referenceDecode(bytes, LIMITS)),
+        )
+      }),
+      { numRuns: 1000 },
+    )
   })
 
   test('a __proto__ key never reaches a prototype', () => {

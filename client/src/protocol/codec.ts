@@ -60,31 +60,51 @@ export function decodeUntrustedMsgpack(bytes: Uint8Array, limits: DecodeLimits =
   } catch (cause) {
     throw new LivestateError('BAD_REQUEST', `malformed msgpack: ${(cause as Error).message}`, { cause })
   }
-  return stripProto(value)
+  // The walk below costs as much as the validation; it only runs when some map key could decode to
+  // "__proto__" (never, in frames of our own server).
+  return hasSuspectKey ? stripProto(value) : value
 }
 
 function bad(message: string): LivestateError {
   return new LivestateError('BAD_REQUEST', `malformed msgpack: ${message}`)
 }
 
-// Walks one msgpack value from offset 0 and returns the offset after it. Iterative, with a stack of
-// how many values each open container still holds; no closures, as this runs on every frame the
-// client receives and every msgpack body or frame the server accepts.
+// The validator's stack (values left per open container; whether it is a map), kept between calls:
+// it runs on every frame the client receives and every msgpack body or frame the server accepts.
+let stackLeft = new Float64Array(66)
+let stackIsMap = new Uint8Array(66)
+/** Set by validateMsgpack: a map key of the last input might decode to "__proto__". */
+let hasSuspectKey = false
+
+// Walks one msgpack value from offset 0 and returns the offset after it. Iterative, no closures and
+// no allocation. Also notes in hasSuspectKey whether a map key might decode to "__proto__".
 function validateMsgpack(b: Uint8Array, limits: DecodeLimits): number {
-  const pending: number[] = [1]
+  if (stackLeft.length < limits.maxDepth + 2) {
+    stackLeft = new Float64Array(limits.maxDepth + 2)
+    stackIsMap = new Uint8Array(limits.maxDepth + 2)
+  }
+  const left = stackLeft
+  const isMap = stackIsMap
+  let level = 0
+  left[0] = 1
+  isMap[0] = 0
   let pos = 0
-  while (pending.length > 0) {
-    const level = pending.length - 1
-    if (pending[level] === 0) {
-      pending.pop()
+  let suspect = false
+  while (level >= 0) {
+    if (left[level] === 0) {
+      level--
       continue
     }
-    pending[level]!--
+    // In a map, keys and values alternate: an odd count left after this value means it is a key.
+    const remaining = left[level]! - 1
+    left[level] = remaining
+    const isKey = isMap[level] === 1 && remaining % 2 === 1
     if (level > limits.maxDepth) throw bad(`nesting deeper than ${limits.maxDepth}`)
     if (pos >= b.length) throw bad('truncated input')
     const t = b[pos]!
     let entries = 0
     let perEntry = 0
+    let strLength = -1
     if (t <= 0x7f || t >= 0xe0) {
       pos += 1
       continue
@@ -98,7 +118,8 @@ function validateMsgpack(b: Uint8Array, limits: DecodeLimits): number {
       perEntry = 1
       pos += 1
     } else if (t <= 0xbf) {
-      pos = skipBytes(b, pos + 1, t & 0x1f)
+      strLength = t & 0x1f
+      pos = skipBytes(b, pos + 1, strLength)
     } else {
       switch (t) {
         case 0xc0:
@@ -108,15 +129,18 @@ function validateMsgpack(b: Uint8Array, limits: DecodeLimits): number {
           break
         case 0xc4:
         case 0xd9:
-          pos = skipBytes(b, pos + 2, lengthAt(b, pos, 1, limits))
+          strLength = lengthAt(b, pos, 1, limits)
+          pos = skipBytes(b, pos + 2, strLength)
           break
         case 0xc5:
         case 0xda:
-          pos = skipBytes(b, pos + 3, lengthAt(b, pos, 2, limits))
+          strLength = lengthAt(b, pos, 2, limits)
+          pos = skipBytes(b, pos + 3, strLength)
           break
         case 0xc6:
         case 0xdb:
-          pos = skipBytes(b, pos + 5, lengthAt(b, pos, 4, limits))
+          strLength = lengthAt(b, pos, 4, limits)
+          pos = skipBytes(b, pos + 5, strLength)
           break
         case 0xca:
         case 0xce:
@@ -163,13 +187,45 @@ function validateMsgpack(b: Uint8Array, limits: DecodeLimits): number {
           throw bad(`extension type 0x${t.toString(16)} not accepted`)
       }
     }
+    // A string key is checked by its bytes (they end at pos); bin, array and map keys are suspect
+    // whatever they hold, as a decoder may turn them into a string. Numbers, nil and booleans are not.
+    if (isKey && !suspect) {
+      if (strLength >= 0) suspect = t === 0xc4 || t === 0xc5 || t === 0xc6 || isSuspectString(b, pos - strLength, pos)
+      else suspect = perEntry > 0
+    }
     if (perEntry > 0) {
       // Every value takes at least one byte: a count beyond the input is a lie, refused before use.
       if (entries > b.length - pos) throw bad('declared length larger than the input')
-      if (entries > 0) pending.push(entries * perEntry)
+      if (entries > 0) {
+        level++
+        left[level] = entries * perEntry
+        isMap[level] = perEntry === 2 ? 1 : 0
+      }
     }
   }
+  hasSuspectKey = suspect
   return pos
+}
+
+const PROTO = [0x5f, 0x5f, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x5f, 0x5f] // "__proto__"
+
+/**
+ * Whether UTF-8 bytes [start, end) might decode to "__proto__": exactly those 9 bytes, or 10 to 36
+ * bytes (4 per character at most) with a non-ASCII byte, which a lenient decoder could fold into
+ * fewer characters. Pure ASCII decodes to as many characters as bytes.
+ */
+function isSuspectString(b: Uint8Array, start: number, end: number): boolean {
+  const n = end - start
+  if (n === 9) {
+    for (let i = 0; i < 9; i++) if (b[start + i] !== PROTO[i]) return false
+    return true
+  }
+  return n > 9 && n <= 36 && hasNonAscii(b, start, end)
+}
+
+function hasNonAscii(b: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (b[i]! >= 0x80) return true
+  return false
 }
 
 /** The big-endian length of `n` bytes after the type byte at `typeAt`, within maxLength. */

@@ -5,7 +5,6 @@ import {
   DEFAULT_DECODE_LIMITS,
   type DecodeLimits,
   decodeUntrustedMsgpack,
-  encodeMsgpack,
   encodeMsgpackFrame,
 } from '../protocol/codec.ts'
 import { decodeJson, encodeJson } from '../protocol/json.ts'
@@ -19,8 +18,14 @@ import {
 } from '../protocol/messages.ts'
 import { type BackoffPolicy, backoffDelay } from './backoff.ts'
 import { type ConnectionEvent, type ConnectionState, nextConnectionState } from './connection-state.ts'
-import { RequestManager } from './request-manager.ts'
-import { type WebSocketConstructorLike, type WebSocketLike, resolveWebSocket } from './websocket-impl.ts'
+import { type PendingRequest, RequestManager } from './request-manager.ts'
+import {
+  type WebSocketConstructorLike,
+  type WebSocketLike,
+  holdWritesThisTick,
+  onMessageData,
+  resolveWebSocket,
+} from './websocket-impl.ts'
 
 export type Encoding = 'json' | 'msgpack'
 
@@ -64,6 +69,8 @@ export class Connection {
   private openWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = []
   private closeWaiters: (() => void)[] = []
   private upgradeStatus: number | undefined
+  /** A write batch is open (see coalesceWrites). */
+  private writesHeld = false
   readonly requests = new RequestManager()
 
   constructor(
@@ -119,28 +126,31 @@ export class Connection {
    * registry binds a subscription id there so the snapshot frames right behind the ack find it.
    */
   request(frame: OutgoingFrame, timeoutMs: number, onAnswer?: (frame: ResponseFrame) => void): Promise<ResponseFrame> {
-    return this.exchange(frame, timeoutMs, onAnswer).then(okOrThrow)
+    const { request, response } = RequestManager.promised(onAnswer)
+    this.dispatch(frame as ClientFrame, request, timeoutMs)
+    return response.then(okOrThrow)
   }
 
   /**
-   * Sends a request and resolves with its answer, ok or error frame alike (for the hot path, whose
-   * caller reads both in one step). `frame` becomes the wire frame — its `id` is set here — so pass
-   * a fresh object. Fails only when no answer comes (socket lost, TIMEOUT, client closed).
+   * The hot path's send: `frame` (its `id` is overwritten here, so pass a fresh object) goes out with
+   * `request` waiting for the answer; every failure — no socket, TIMEOUT, client closed — reaches
+   * `request.fail`, never the caller. While open the frame goes out synchronously.
    */
-  exchange(frame: OutgoingFrame, timeoutMs: number, onAnswer?: (frame: ResponseFrame) => void): Promise<ResponseFrame> {
-    // While open the frame goes out synchronously, with no wait for whenOpen.
+  dispatch(frame: ClientFrame, request: PendingRequest, timeoutMs: number): void {
     if (this.current !== 'open') {
-      return this.whenOpen(timeoutMs).then(() => this.exchange(frame, timeoutMs, onAnswer))
+      this.whenOpen(timeoutMs).then(
+        () => this.dispatch(frame, request, timeoutMs),
+        (error: unknown) => request.fail(error),
+      )
+      return
     }
-    const { id, response } = this.requests.register(timeoutMs, onAnswer)
-    const wire = frame as ClientFrame
-    wire.id = id
+    const id = this.requests.add(request, timeoutMs)
+    frame.id = id
     try {
-      this.send(wire)
+      this.send(frame)
     } catch (error) {
       this.requests.reject(id, error)
     }
-    return response
   }
 
   /** Fire-and-forget frame (unsubscribe); dropped silently when no socket is open. */
@@ -189,14 +199,25 @@ export class Connection {
     if (socket === undefined || this.current !== 'open') {
       throw new LivestateError('INTERNAL', 'WebSocket is not open', { retryable: true })
     }
+    this.coalesceWrites(socket)
     if (this.options.encoding === 'json') {
       socket.send(encodeJson(frame))
       return
     }
-    // A frame with an `undefined` field (none on the hot path) goes through encodeMsgpack, which drops
-    // such fields as JSON does. No copy: msgpackr returns a view of its shared buffer and never writes
-    // over it again (later packs continue behind it; a full buffer is replaced, not reused).
-    socket.send(hasUndefinedField(frame) ? encodeMsgpack(frame) : encodeMsgpackFrame(frame))
+    // No copy: msgpackr returns a view of its shared buffer and never writes over it again (later packs
+    // continue behind it; a full buffer is replaced, not reused). An `undefined` field is written as
+    // msgpackr's `undefined`, which the server's decoder reads as an absent field.
+    socket.send(encodeMsgpackFrame(frame))
+  }
+
+  /** One write batch per tick (see holdWritesThisTick). */
+  private coalesceWrites(socket: WebSocketLike): void {
+    if (this.writesHeld || !holdWritesThisTick(socket, this.releaseWrites)) return
+    this.writesHeld = true
+  }
+
+  private readonly releaseWrites = (): void => {
+    this.writesHeld = false
   }
 
   private async openSocket(): Promise<void> {
@@ -229,9 +250,9 @@ export class Connection {
       for (const w of waiters) w.resolve()
       this.hooks.onOpen()
     }
-    socket.onmessage = (event) => {
-      if (this.socket === socket) this.receive(event.data)
-    }
+    onMessageData(socket, (data) => {
+      if (this.socket === socket) this.receive(data)
+    })
     socket.onerror = (event) => {
       // `ws` reports a refused upgrade as "Unexpected server response: 401"; browsers say nothing.
       const message = String((event as { message?: unknown }).message ?? '')
@@ -297,11 +318,6 @@ export class Connection {
       )
     }
   }
-}
-
-function hasUndefinedField(frame: object): boolean {
-  for (const name in frame) if ((frame as Record<string, unknown>)[name] === undefined) return true
-  return false
 }
 
 function okOrThrow(answer: ResponseFrame): ResponseFrame {

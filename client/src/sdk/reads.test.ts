@@ -1,6 +1,7 @@
 // Point, batch and range reads over a real local server speaking the contract (HTTP and WS).
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { type ContractServer, startContractServer } from '../../test/contract-server.ts'
+import { waitFor } from '../../test/wait-for.ts'
 import { LivestateError } from '../protocol/livestate-error.ts'
 import { createClient } from './create-client.ts'
 import type { LivestateClient } from './client-types.ts'
@@ -159,17 +160,58 @@ describe('getMany', () => {
     expect(server.httpLog.filter((l) => l.startsWith('POST'))).toHaveLength(3)
   })
 
-  test('over the WebSocket, a get answered with a retryable error frame is retried; a missing key is undefined', async () => {
-    const views = open({ transport: 'ws', retry: { retries: 3, baseDelayMs: 1, maxDelayMs: 5 } })
+  test.each(['json', 'msgpack'] as const)(
+    'over the WebSocket (%s), a get answered with a retryable error frame is retried; a missing key is undefined',
+    async (encoding) => {
+      const views = open({ encoding, transport: 'ws', retry: { retries: 3, baseDelayMs: 1, maxDelayMs: 5 } })
+        .job('clicks')
+        .state<string, number>('page-views')
+      server.wsFrames.length = 0
+      server.failNext(2, { code: 'STATE_NOT_READY', match: /^get$/ })
+      expect(await views.get('/home')).toBe(42)
+      expect(server.wsFrames.map((f) => f.op)).toEqual(['get', 'get', 'get'])
+      expect(await views.get('/missing')).toBeUndefined()
+      server.failNext(4, { code: 'TIMEOUT', match: /^get$/ }) // the first try and 3 retries
+      await expect(views.get('/home')).rejects.toMatchObject({ code: 'TIMEOUT', retryable: true })
+    },
+  )
+
+  test('over the WebSocket, an unanswered get times out with TIMEOUT, retried like any retryable error', async () => {
+    const views = open({
+      transport: 'ws',
+      encoding: 'msgpack',
+      requestTimeoutMs: 60,
+      retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 1 },
+    })
       .job('clicks')
       .state<string, number>('page-views')
+    expect(await views.get('/home')).toBe(42) // socket open, state described
     server.wsFrames.length = 0
-    server.failNext(2, { code: 'STATE_NOT_READY', match: /^get$/ })
+    server.stallFrames = true
+    try {
+      const started = Date.now()
+      await expect(views.get('/home')).rejects.toMatchObject({ code: 'TIMEOUT', name: 'LivestateError' })
+      expect(Date.now() - started).toBeGreaterThanOrEqual(110) // two attempts of 60 ms each
+      expect(server.wsFrames.map((f) => f.op)).toEqual(['get', 'get'])
+    } finally {
+      server.stallFrames = false
+    }
     expect(await views.get('/home')).toBe(42)
-    expect(server.wsFrames.map((f) => f.op)).toEqual(['get', 'get', 'get'])
-    expect(await views.get('/missing')).toBeUndefined()
-    server.failNext(4, { code: 'TIMEOUT', match: /^get$/ }) // the first try and 3 retries
-    await expect(views.get('/home')).rejects.toMatchObject({ code: 'TIMEOUT', retryable: true })
+  })
+
+  test('over the WebSocket, a get in flight when the socket drops is retried on the new socket', async () => {
+    const views = open({ transport: 'ws', encoding: 'msgpack', reconnect: { baseDelayMs: 5, maxDelayMs: 10 } })
+      .job('clicks')
+      .state<string, number>('page-views')
+    expect(await views.get('/home')).toBe(42)
+    server.wsFrames.length = 0
+    server.stallFrames = true
+    const answer = views.get('/home')
+    await waitFor(() => server.wsFrames.length === 1, 2000, 'the get frame')
+    server.stallFrames = false
+    server.dropSockets()
+    expect(await answer).toBe(42)
+    expect(server.wsFrames.map((f) => f.op)).toEqual(['get', 'get'])
   })
 
   test('works over the WebSocket with msgpack', async () => {

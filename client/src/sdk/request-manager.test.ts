@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { LivestateError } from '../protocol/livestate-error.ts'
 import type { ResponseFrame } from '../protocol/messages.ts'
-import { RequestManager } from './request-manager.ts'
+import { PendingRequest, RequestManager } from './request-manager.ts'
 
 describe('RequestManager', () => {
   test('gives unique increasing ids and matches answers by id, in any order', async () => {
@@ -67,6 +67,32 @@ describe('RequestManager', () => {
     const earlier = m.register(1_000)
     expect((m as unknown as { timer: NodeJS.Timeout }).timer).not.toBe(timer) // earlier: re-armed
     for (const r of [later, earlier]) m.resolve({ id: r.id, ok: true })
+  })
+
+  test('a PendingRequest object gets exactly one call: its answer, or TIMEOUT from the shared timer', async () => {
+    const m = new RequestManager()
+    const calls: string[] = []
+    class Recorder extends PendingRequest {
+      constructor(private readonly name: string) {
+        super()
+      }
+      answer(frame: ResponseFrame) {
+        calls.push(`${this.name} answer ${frame.ok}`)
+      }
+      fail(error: unknown) {
+        calls.push(`${this.name} fail ${(error as LivestateError).code}`)
+      }
+    }
+    const answered = m.add(new Recorder('a'), 30)
+    m.add(new Recorder('b'), 30)
+    m.add(new Recorder('c'), 0) // no deadline
+    expect(m.resolve({ id: answered, ok: true })).toBe(true)
+    await new Promise((r) => setTimeout(r, 80))
+    expect(calls).toEqual(['a answer true', 'b fail TIMEOUT'])
+    expect(m.resolve({ id: answered, ok: true })).toBe(false)
+    expect(m.size).toBe(1)
+    m.rejectAll(new LivestateError('INTERNAL', 'closed'))
+    expect(calls).toEqual(['a answer true', 'b fail TIMEOUT', 'c fail INTERNAL'])
   })
 
   test('rejectAll fails every pending request (a dropped socket)', async () => {

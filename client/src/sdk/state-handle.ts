@@ -6,7 +6,6 @@ import { type Key, keyId } from '../protocol/keys.ts'
 import { LivestateError, isLivestateError } from '../protocol/livestate-error.ts'
 import {
   type GetManyEntry,
-  type GetOkFrame,
   MAX_KEYS_PER_REQUEST,
   type SubscribeSelector,
   type WindowSelector,
@@ -23,7 +22,8 @@ import type {
   WatchEvent,
 } from './client-types.ts'
 import { sleep } from './backoff.ts'
-import { retryDelay, withRetry } from './retry.ts'
+import { PendingGet } from './pending-get.ts'
+import { type RetryPolicy, retryDelay, withRetry } from './retry.ts'
 import { type StateInfo, decodeStateKey, decodeStateValue } from './state-codec.ts'
 import { watchSubscription } from './watch.ts'
 
@@ -90,7 +90,7 @@ export class StateHandleImpl<K extends Key, V> {
   }
 
   // The hot path of the SDK: once the job and the state's description are known, a point read over
-  // the open socket is one frame each way and two promises (the answer's and the retry guard's).
+  // the open socket is one frame each way, one PendingGet and the promise returned here.
   get(key: K, options: GetOptions = NO_OPTIONS): Promise<V | undefined> {
     if (this.job === undefined) return this.core.jobName().then((job) => this.getIn(job, key, options))
     return this.getIn(this.job, key, options)
@@ -115,12 +115,16 @@ export class StateHandleImpl<K extends Key, V> {
     })
   }
 
+  get retryPolicy(): RetryPolicy {
+    return this.core.retry
+  }
+
   /**
    * Attempt number `attempt` of a read: the value (decoded with `info` when given), or undefined when
    * the key has none. A retryable failure waits and tries again within the same chain — withRetry's
-   * policy without its extra promise per read.
+   * policy without its extra promise per read. (Called by PendingGet for retries: not private.)
    */
-  private attemptGet(
+  attemptGet(
     job: string,
     key: K,
     options: GetOptions,
@@ -128,15 +132,16 @@ export class StateHandleImpl<K extends Key, V> {
     attempt: number,
   ): Promise<V | undefined> {
     if (this.core.usesWebSocket(options.transport)) {
-      const frame = StateHandleImpl.withWireOptions({ op: 'get' as const, job, state: this.name, key }, options)
-      return this.core.connection.exchange(frame, this.timeoutFor(options)).then(
-        (answer) => {
-          if (answer.ok) return decodeWith(info, (answer as GetOkFrame).value, options) as V
-          if (answer.error.code === 'KEY_NOT_FOUND') return undefined
-          return this.retryGet(LivestateError.fromBody(answer.error), job, key, options, info, attempt)
-        },
-        (error: unknown) => this.retryGet(error, job, key, options, info, attempt),
-      )
+      // `id` is set by the connection; present from the start so the frame keeps one shape.
+      const frame = StateHandleImpl.withWireOptions({ id: 0, op: 'get' as const, job, state: this.name, key }, options)
+      const timeoutMs = this.timeoutFor(options)
+      return new Promise((resolve, reject) => {
+        this.core.connection.dispatch(
+          frame,
+          new PendingGet(this, job, key, options, info, attempt, resolve, reject),
+          timeoutMs,
+        )
+      })
     }
     return this.getOverHttp(job, key, options).then(
       (value) => (value === undefined ? undefined : (decodeWith(info, value, options) as V)),
