@@ -41,9 +41,65 @@ function idempotencyKeyBytes(key: string): Uint8Array {
   return b
 }
 
+/**
+ * Events appended but not read yet, in memory as well as in LevelDB, so a source keeping up reads
+ * them without a LevelDB iterator and a decode: [start, start + events.length − head) by offset.
+ * Bounded: when full, later events are read from LevelDB until the tail is empty and starts again.
+ */
+class UnreadTail {
+  start = 0
+  head = 0
+  events: unknown[] = []
+  full = false
+
+  get endOffset(): number {
+    return this.start + this.events.length - this.head
+  }
+
+  /** Adds events that begin at `offset` when they continue the tail (or it is empty) and fit. */
+  add(offset: number, events: unknown[], capacity: number): void {
+    const size = this.events.length - this.head
+    if (size === 0) {
+      this.start = offset
+      this.head = 0
+      this.events = []
+      this.full = false
+    }
+    if (this.full || offset !== this.endOffset || size + events.length > capacity) {
+      this.full = true
+      return
+    }
+    for (const e of events) this.events.push(e)
+  }
+
+  /**
+   * Up to `max` events from `offset` when the tail holds it. What it returns leaves the tail (with
+   * anything before it): a rewound source reads those offsets again from LevelDB, as fresh objects,
+   * never the instances a failed attempt may have changed.
+   */
+  read(offset: number, max: number): { offset: number; value: unknown }[] | undefined {
+    if (offset < this.start || offset >= this.endOffset) return undefined
+    this.head += offset - this.start
+    const n = Math.min(max, this.events.length - this.head)
+    const out = new Array<{ offset: number; value: unknown }>(n)
+    for (let i = 0; i < n; i++) out[i] = { offset: offset + i, value: this.events[this.head + i] }
+    this.head += n
+    this.start = offset + n
+    if (this.head > 4096 && this.head * 2 > this.events.length) {
+      this.events = this.events.slice(this.head)
+      this.head = 0
+    }
+    return out
+  }
+}
+
+/** Unread events kept in memory besides LevelDB (see UnreadTail). */
+const TAIL_CAPACITY = 16_384
+
 export class IngestLog implements IngestLogReader {
   private end = 0
   private readOffset = 0
+  private readonly tail = new UnreadTail()
   private appending: Promise<unknown> = Promise.resolve()
   private waiters: (() => void)[] = []
   private readonly recent = new Map<string, IngestResult>()
@@ -100,6 +156,7 @@ export class IngestLog implements IngestLogReader {
       ops.push({ type: 'put', key: END_OFFSET_KEY, value: end })
       await this.store.batch(ops, { sync: true })
     }
+    if (events.length > 0) this.tail.add(this.end, events, TAIL_CAPACITY)
     this.end += events.length
     if (idempotencyKey !== undefined) this.remember(idempotencyKey, answer)
     const w = this.waiters
@@ -121,6 +178,8 @@ export class IngestLog implements IngestLogReader {
   async read(offset: number, max: number): Promise<{ offset: number; value: unknown }[]> {
     this.readOffset = Math.max(this.readOffset, offset)
     if (offset >= this.end) return []
+    const unread = this.tail.read(offset, max)
+    if (unread !== undefined) return unread
     const out: { offset: number; value: unknown }[] = []
     for await (const [k, v] of this.store.iterator({ gte: offsetKey(offset), lt: EVENTS_END, limit: max })) {
       out.push({ offset: offsetOf(k), value: decodeMsgpack(v) })
