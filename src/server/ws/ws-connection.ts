@@ -11,7 +11,7 @@ import type { ServerLimits } from '../limits.ts'
 import type { ServerMetrics } from '../metrics.ts'
 import { type RawFrame, decodeClientFrame, encodeServerFrame } from './frame-codec.ts'
 import { OPS, type OpContext } from './ws-ops.ts'
-import { WsSender, type WsSocket } from './ws-sender.ts'
+import { type FlushTimer, WsSender, type WsSocket } from './ws-sender.ts'
 import { type ChangeFrame, WsSubscriptions } from './ws-subscriptions.ts'
 
 export interface WsConnectionDeps {
@@ -20,6 +20,8 @@ export interface WsConnectionDeps {
   limits: ServerLimits
   metrics: ServerMetrics
   logger: Logger
+  /** The endpoint's shared delayed flush of change frames. */
+  changeFlush?: FlushTimer
 }
 
 export class WsConnection {
@@ -35,6 +37,7 @@ export class WsConnection {
     const transport = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
     this.#sender = new WsSender<ChangeFrame>(socket, {
       ...(transport && typeof transport.cork === 'function' ? { transport } : {}),
+      ...(deps.changeFlush ? { changeFlush: deps.changeFlush } : {}),
       capBytes: limits.wsBufferBytes,
       graceMs: limits.wsSlowGraceMs,
       closeTimeoutMs: limits.wsCloseTimeoutMs,

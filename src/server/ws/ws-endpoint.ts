@@ -15,7 +15,14 @@ import { isAllowedOrigin } from '../origin.ts'
 import { BEARER } from '../routes/route-deps.ts'
 import type { ServerEnv } from '../server-env.ts'
 import { WsConnection } from './ws-connection.ts'
-import type { WsSocket } from './ws-sender.ts'
+import { FlushTimer, type WsSocket } from './ws-sender.ts'
+
+/**
+ * How long change frames may wait for more of their connection's changes before they are written:
+ * one write per connection per window instead of one syscall per frame, which is what a fan-out to
+ * many subscribers spends most of its CPU on. Adds at most this much latency to a change.
+ */
+const CHANGE_FLUSH_MS = 15
 
 export interface WsEndpointDeps {
   gateway: QueryGateway
@@ -30,6 +37,7 @@ export class WsEndpoint {
   readonly wss: WebSocketServer
   readonly #deps: WsEndpointDeps
   readonly #connections = new Set<WsConnection>()
+  readonly #changeFlush = new FlushTimer(CHANGE_FLUSH_MS)
 
   constructor(deps: WsEndpointDeps) {
     this.#deps = deps
@@ -60,7 +68,11 @@ export class WsEndpoint {
       let connection: WsConnection | undefined
       return {
         onOpen: (_event, ws) => {
-          connection = new WsConnection(ws.raw as unknown as WsSocket, { ...this.#deps, principal })
+          connection = new WsConnection(ws.raw as unknown as WsSocket, {
+            ...this.#deps,
+            principal,
+            changeFlush: this.#changeFlush,
+          })
           this.#connections.add(connection)
         },
         onMessage: (event) => connection?.handleMessage(event.data as string | ArrayBuffer),

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ChangeFrameLike, Payload } from './outbound-queue.ts'
-import { SLOW_CONSUMER_CODE, WsSender, type WsSocket } from './ws-sender.ts'
+import { FlushTimer, SLOW_CONSUMER_CODE, WsSender, type WsSocket } from './ws-sender.ts'
 
 // A socket whose unflushed bytes the test controls: send() adds to bufferedAmount, flush() drains.
 class FakeSocket implements WsSocket {
@@ -145,5 +145,60 @@ describe('WsSender', () => {
     expect(sender.queuedBytes).toBeGreaterThan(0)
     sender.dropSub('s1')
     expect(sender.queuedBytes).toBe(0)
+  })
+})
+
+describe('WsSender write coalescing (changeFlush)', () => {
+  afterEach(() => vi.useRealTimers())
+
+  function corkingSender(capBytes = 1 << 20) {
+    vi.useFakeTimers()
+    const socket = new FakeSocket()
+    const transport = { corked: 0, writes: 0, cork: () => transport.corked++, uncork: () => {} }
+    // an uncork of the TCP socket writes everything held in one go
+    transport.uncork = () => {
+      if (transport.corked === 0) return
+      transport.corked = 0
+      transport.writes++
+    }
+    const changeFlush = new FlushTimer(15)
+    const sender = new WsSender<F>(socket, {
+      transport,
+      changeFlush,
+      capBytes,
+      graceMs: 1000,
+      closeTimeoutMs: 1000,
+      onSlowClose: () => {},
+      onConflated: () => {},
+    })
+    return { socket, transport, sender }
+  }
+
+  it('holds change frames until the shared flush timer, then writes them at once', async () => {
+    const { socket, transport, sender } = corkingSender()
+    for (let i = 0; i < 5; i++) sender.sendChange(`s1\u0000k${i}`, frame(`k${i}`, i + 1), encode)
+    await vi.advanceTimersByTimeAsync(0) // the end of the turn: still held
+    expect(socket.sent).toHaveLength(5)
+    expect(transport.writes).toBe(0)
+    await vi.advanceTimersByTimeAsync(15)
+    expect(transport.writes).toBe(1)
+  })
+
+  it('an answer frame flushes what is held at the end of the turn', async () => {
+    const { transport, sender } = corkingSender()
+    sender.sendChange('s1\u0000k', frame('k', 1), encode)
+    sender.sendFrame('{"id":1,"ok":true}')
+    expect(transport.writes).toBe(0)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(transport.writes).toBe(1)
+    await vi.advanceTimersByTimeAsync(15) // the delayed flush finds nothing held
+    expect(transport.writes).toBe(1)
+  })
+
+  it('held bytes past a quarter of the cap are written at once, so a fast reader never looks slow', async () => {
+    const { socket, transport, sender } = corkingSender(4_000)
+    for (let i = 0; i < 30; i++) sender.sendChange(`s1\u0000k${i}`, frame(`k${i}`, i + 1), encode)
+    expect(transport.writes).toBeGreaterThan(0)
+    expect(socket.sent).toHaveLength(30) // nothing was queued or conflated
   })
 })

@@ -21,6 +21,12 @@ export interface WsSocket {
 export interface WsSenderOptions {
   /** The TCP socket under the WebSocket: frames written in one event-loop turn go out in one write. */
   transport?: { cork(): void; uncork(): void }
+  /**
+   * Change frames are held (corked) until this flush runs — a shared timer, a few ms — so a busy
+   * subscriber's changes leave in one write instead of one syscall each (Centrifugo's write delay).
+   * Answers and status frames go out at the end of the turn. Absent: changes go out then too.
+   */
+  changeFlush?: FlushTimer
   capBytes: number
   graceMs: number
   closeTimeoutMs: number
@@ -31,6 +37,8 @@ export interface WsSenderOptions {
 
 const OPEN = 1
 export const SLOW_CONSUMER_CODE = 4008
+/** Held change frames are written once this many bytes wait (or the cap / 4, when smaller). */
+const FLUSH_AT_BYTES = 64 * 1024
 
 export class WsSender<F extends ChangeFrameLike = ChangeFrameLike> {
   readonly #socket: WsSocket
@@ -63,7 +71,7 @@ export class WsSender<F extends ChangeFrameLike = ChangeFrameLike> {
   /** A response or status frame: never dropped, sent in order. */
   sendFrame(payload: Payload, sub?: string): void {
     if (this.#closed) return
-    if (this.#queue.length === 0 && this.#socket.bufferedAmount < this.#options.capBytes) this.#write(payload)
+    if (this.#queue.length === 0 && this.#socket.bufferedAmount < this.#options.capBytes) this.#write(payload, true)
     else this.#queue.pushFrame(payload, sub)
     this.#check()
   }
@@ -71,7 +79,8 @@ export class WsSender<F extends ChangeFrameLike = ChangeFrameLike> {
   /** A subscription change; conflated with a pending change of the same slot (subscription, key). */
   sendChange(slot: string, frame: F, encode: (frame: F) => Payload): void {
     if (this.#closed) return
-    if (this.#queue.length === 0 && this.#socket.bufferedAmount < this.#options.capBytes) this.#write(encode(frame))
+    if (this.#queue.length === 0 && this.#socket.bufferedAmount < this.#options.capBytes)
+      this.#write(encode(frame), false)
     else if (this.#queue.pushChange(slot, frame, encode)) this.#options.onConflated()
     this.#check()
   }
@@ -102,28 +111,43 @@ export class WsSender<F extends ChangeFrameLike = ChangeFrameLike> {
   }
 
   #corked = false
+  /** An uncork at the end of this turn is scheduled (a delayed one may be too). */
+  #flushSoon = false
   readonly #uncork = (): void => {
+    this.#flushSoon = false
+    if (!this.#corked) return
     this.#corked = false
     this.#options.transport?.uncork()
   }
 
-  #write(payload: Payload): void {
+  /** `urgent`: an answer or status frame, out at the end of this turn; else a change, maybe later. */
+  #write(payload: Payload, urgent: boolean): void {
     if (this.#socket.readyState !== OPEN) return
     const t = this.#options.transport
-    if (t && !this.#corked) {
-      // many changes arrive in one turn (a batch of records): one syscall instead of one per frame
-      this.#corked = true
-      t.cork()
-      setImmediate(this.#uncork)
+    if (t) {
+      const delayed = !urgent && this.#options.changeFlush !== undefined
+      if (!this.#corked) {
+        // many changes arrive in one turn (a batch of records): one syscall instead of one per frame
+        this.#corked = true
+        t.cork()
+        if (delayed) this.#options.changeFlush!.schedule(this.#uncork)
+      }
+      if (!delayed && !this.#flushSoon) {
+        this.#flushSoon = true
+        setImmediate(this.#uncork)
+      }
     }
     this.#socket.send(payload, this.#afterWrite)
+    // Held bytes count as unsent (bufferedAmount): write them now rather than look like a slow reader.
+    if (this.#corked && this.#socket.bufferedAmount >= Math.min(FLUSH_AT_BYTES, this.#options.capBytes / 4))
+      this.#uncork()
   }
 
   #pump(): void {
     if (this.#closed) return
     while (this.#queue.length > 0 && this.#socket.bufferedAmount < this.#options.capBytes) {
       const payload = this.#queue.shift()
-      if (payload !== undefined) this.#write(payload)
+      if (payload !== undefined) this.#write(payload, true)
     }
     this.#check()
   }
@@ -166,5 +190,28 @@ export class WsSender<F extends ChangeFrameLike = ChangeFrameLike> {
     if (this.#socket.readyState === OPEN) this.#socket.close(SLOW_CONSUMER_CODE, 'consumer too slow')
     this.#terminateTimer = setTimeout(() => this.#socket.terminate(), this.#options.closeTimeoutMs)
     this.#terminateTimer.unref()
+  }
+}
+
+/** One timer for the delayed flushes of every connection of an endpoint. */
+export class FlushTimer {
+  #due: (() => void)[] = []
+  #timer: NodeJS.Timeout | undefined
+
+  constructor(readonly delayMs: number) {}
+
+  schedule(flush: () => void): void {
+    this.#due.push(flush)
+    if (this.#timer === undefined) {
+      this.#timer = setTimeout(this.#run, this.delayMs)
+      this.#timer.unref()
+    }
+  }
+
+  readonly #run = (): void => {
+    const due = this.#due
+    this.#due = []
+    this.#timer = undefined
+    for (const flush of due) flush()
   }
 }
