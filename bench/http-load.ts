@@ -19,6 +19,8 @@ export interface LoadOptions {
   connections: number
   warmupSeconds: number
   seconds: number
+  /** Called after the warm-up and after the measured period (the suite samples server CPU there). */
+  mark?: (phase: 'start' | 'end') => Promise<void>
 }
 
 export async function httpLoad(url: string, o: LoadOptions): Promise<LoadResult> {
@@ -38,10 +40,12 @@ export async function httpLoad(url: string, o: LoadOptions): Promise<LoadResult>
       ],
     })
   await run(o.warmupSeconds)
+  await o.mark?.('start')
   const measured = run(o.seconds).on('response', (_client, status, _bytes, ms) => {
     if (status >= 200 && status < 300) latencies.push(ms)
   })
   const r = await measured
+  await o.mark?.('end')
   latencies.sort((a, b) => a - b)
   return {
     perSecond: r.requests.total / r.duration,

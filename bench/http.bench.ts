@@ -3,6 +3,7 @@
 // own process, the load (autocannon, 64 connections) from this one. Then WebSocket `get` with 64 in
 // flight on one connection against the livestate HTTP figure.
 import { type WorkloadProcess, startWorkload } from './child.ts'
+import { profileSection, profileTarget, profilingRequested } from './fanout-profile.ts'
 import { keyPath } from './http-job.ts'
 import { type LoadResult, httpLoad, loadProblems } from './http-load.ts'
 import { scaled } from './scale.ts'
@@ -32,33 +33,42 @@ export const httpSuite: Suite = {
     log(`baseline: Hono + Map, ${formatNumber(keys)} keys, ${load.seconds} s at c=${CONNECTIONS}`)
     const baseline = await withServer(
       startWorkload<Record<string, unknown>>(WORKLOADS, 'hono', { keys }, { timeoutMs: SERVER_TIMEOUT_MS }),
-      async (ready) => ({
-        ready,
-        shape: await responseShape(ready.url),
-        http: await httpLoad(ready.url, load),
-      }),
+      async (ready, server) => {
+        const cpu = cpuMarks(server)
+        return {
+          ready,
+          shape: await responseShape(ready.url),
+          http: await httpLoad(ready.url, { ...load, mark: cpu.mark }),
+          cpu: cpu.marks,
+        }
+      },
     )
 
     log(
       `livestate: ${backend} backend, ${formatNumber(keys)} keys, ${load.seconds} s at c=${CONNECTIONS}, then WebSocket`,
     )
+    const profile = profilingRequested() ? profileTarget() : undefined
     const server = startWorkload<Record<string, unknown>>(
       WORKLOADS,
       'livestate',
-      { keys, backend },
-      { timeoutMs: SERVER_TIMEOUT_MS },
+      { keys, backend, ...(profile ? { profileDir: profile.dir } : {}) },
+      { timeoutMs: SERVER_TIMEOUT_MS, ...(profile ? { nodeArgs: profile.nodeArgs } : {}) },
     )
-    const livestate = await withServer(server, async (ready) => ({
-      ready,
-      shape: await responseShape(ready.url),
-      http: await httpLoad(ready.url, load),
-      ws: await wsLoad(ready.url, {
-        keys,
-        inFlight: WS_IN_FLIGHT,
-        warmupSeconds: load.warmupSeconds,
-        seconds: load.seconds,
-      }),
-    }))
+    const livestate = await withServer(server, async (ready, server) => {
+      const cpu = cpuMarks(server)
+      return {
+        ready,
+        shape: await responseShape(ready.url),
+        http: await httpLoad(ready.url, { ...load, mark: cpu.mark }),
+        cpu: cpu.marks,
+        ws: await wsLoad(ready.url, {
+          keys,
+          inFlight: WS_IN_FLIGHT,
+          warmupSeconds: load.warmupSeconds,
+          seconds: load.seconds,
+        }),
+      }
+    })
 
     const httpProblems = [...loadProblems(livestate.http, 'livestate'), ...loadProblems(baseline.http, 'baseline')]
     if (livestate.shape !== baseline.shape) {
@@ -94,8 +104,17 @@ export const httpSuite: Suite = {
       `${formatNumber(keys)} keys, random existing key per request; ${load.warmupSeconds} s warm-up, then ${load.seconds} s measured per row.`,
       `livestate: ${String(livestate.ready.mode)}, ${backend} backend, keys loaded in ${Number(livestate.ready.loadMs).toFixed(0)} ms. ` +
         `Latency p50/p99 ms: HTTP ${fmtLatency(livestate.http)}, baseline ${fmtLatency(baseline.http)}, WebSocket ${fmtLatency(livestate.ws)}.`,
+      cpuNote(livestate, baseline),
     ]
-    return { rows, notes, sections: [], details: { keys, load, backend, baseline, livestate } }
+    const sections = profile
+      ? [
+          {
+            title: 'livestate server CPU profile during the measured HTTP load (BENCH_CPU_PROFILE=1)',
+            markdown: profileSection(profile, 'http-server', livestate.cpu.start!.atUs, livestate.cpu.end!.atUs),
+          },
+        ]
+      : []
+    return { rows, notes, sections, details: { keys, load, backend, baseline, livestate } }
   },
 }
 
@@ -107,17 +126,51 @@ function readBackend(): 'heap' | 'leveldb' {
   return b
 }
 
+interface CpuMark {
+  type: string
+  cpuMs: number
+  atUs: number
+  [field: string]: unknown
+}
+
+/** Samples the server process's CPU time at the start and end of the measured period. */
+function cpuMarks(server: WorkloadProcess<Record<string, unknown>>) {
+  const marks: Partial<Record<'start' | 'end', CpuMark>> = {}
+  const mark = async (phase: 'start' | 'end') => {
+    server.send({ type: 'mark' })
+    marks[phase] = await server.next<CpuMark>('marked')
+  }
+  return { marks, mark }
+}
+
+/**
+ * Requests per server CPU-second: the wall-clock ratio is distorted when other processes take the
+ * cores; this one is not (both servers are single-threaded, so CPU time is what a request costs).
+ */
+function cpuNote(...sides: { http: LoadResult; cpu: Partial<Record<'start' | 'end', CpuMark>> }[]): string {
+  const figures = sides.map(({ http, cpu }) => {
+    const cpuMs = cpu.end!.cpuMs - cpu.start!.cpuMs
+    const wallMs = (cpu.end!.atUs - cpu.start!.atUs) / 1000
+    return { perCpuSecond: (http.total * 1000) / cpuMs, share: cpuMs / wallMs }
+  })
+  const [l, b] = figures as [(typeof figures)[0], (typeof figures)[0]]
+  return (
+    `Per server CPU-second (HTTP): livestate ${formatNumber(l.perCpuSecond)} req, baseline ${formatNumber(b.perCpuSecond)} req, ` +
+    `ratio ${(l.perCpuSecond / b.perCpuSecond).toFixed(2)}×; server CPU share of wall time: livestate ${(100 * l.share).toFixed(0)}%, baseline ${(100 * b.share).toFixed(0)}%.`
+  )
+}
+
 /** Waits for the server's 'ready', runs `use`, then stops the server and waits for its process to exit. */
 async function withServer<T extends object>(
   server: WorkloadProcess<Record<string, unknown>>,
-  use: (ready: Ready) => Promise<T>,
+  use: (ready: Ready, server: WorkloadProcess<Record<string, unknown>>) => Promise<T>,
 ): Promise<T & { ready: Ready }> {
   try {
     const ready = await Promise.race([
       server.next<Ready>('ready'),
       server.result.then(() => Promise.reject(new Error('server exited before ready'))),
     ])
-    const value = await use(ready)
+    const value = await use(ready, server)
     server.send({ type: 'stop' })
     const exit = await server.result
     return { ...value, ready: { ...ready, ...exit } }

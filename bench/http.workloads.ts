@@ -1,10 +1,12 @@
 // Runs inside a fresh process (child-main.ts): the two servers the http suite loads — livestate
 // (startEmbedded over the profiles job) and the baseline, a bare Hono route answering from a Map.
 // Each sends { type: 'ready', url } once every key is queryable and closes on { type: 'stop' }.
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import { LivestateError } from '@livestate/client'
 import { Hono } from 'hono'
@@ -12,10 +14,12 @@ import { assignToKeyGroup, computeDefaultMaxParallelism } from '../src/keys/key-
 import { type EmbeddedHandle, startEmbedded } from '../src/main.ts'
 import { createIndexedRandom } from '../src/runtime/sources/generator-source.ts'
 import type { Workload, WorkloadIO } from './child.ts'
+import { collectSourceMaps } from './cpu-profile.ts'
 import { HTTP_JOB, HTTP_SEED, HTTP_STATE, type Profile, generateProfile, profilesJob, userKey } from './http-job.ts'
 
 const HOST = '127.0.0.1'
 const LOAD_TIMEOUT_MS = 120_000
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 async function isServed(h: EmbeddedHandle, key: string): Promise<boolean> {
   try {
@@ -37,24 +41,37 @@ async function waitUntilServed(h: EmbeddedHandle, key: string): Promise<void> {
   }
 }
 
+/**
+ * Sends 'ready', then answers each { type: 'mark' } with this process's CPU time and clock (so the
+ * suite can compute requests per server CPU-second over the measured period) until { type: 'stop' }.
+ */
 async function serveUntilStopped(
   io: WorkloadIO,
   url: string,
   info: Record<string, unknown>,
   close: () => Promise<void>,
+  profileDir?: string,
 ) {
   try {
     io.send({ type: 'ready', url, ...info })
-    await io.next('stop')
+    const stop = io.next('stop').then(() => undefined)
+    while (await Promise.race([stop, io.next('mark')])) {
+      const u = process.cpuUsage()
+      io.send({ type: 'marked', cpuMs: (u.user + u.system) / 1000, atUs: Number(process.hrtime.bigint() / 1000n) })
+    }
   } finally {
     await close()
+  }
+  if (profileDir !== undefined) {
+    mkdirSync(profileDir, { recursive: true })
+    writeFileSync(join(profileDir, 'sourcemaps.json'), JSON.stringify(collectSourceMaps(ROOT)))
   }
   return { ...info, maxRssMb: process.resourceUsage().maxRSS / 1024 }
 }
 
 export const workloads: Record<string, Workload> = {
   /** livestate: the bounded job; if its final state is not served once FINISHED, the keep-alive job. */
-  async livestate(args: { keys: number; backend: 'heap' | 'leveldb' }, io) {
+  async livestate(args: { keys: number; backend: 'heap' | 'leveldb'; profileDir?: string }, io) {
     const stateDir = await mkdtemp(join(tmpdir(), 'livestate-bench-http-'))
     const lastKey = userKey(args.keys - 1)
     const start = (keepAlive: boolean) =>
@@ -79,14 +96,14 @@ export const workloads: Record<string, Workload> = {
       }
       const handle = h
       const info = { mode, backend: args.backend, loadMs: performance.now() - t0 }
-      return await serveUntilStopped(io, handle.url, info, () => handle.close())
+      return await serveUntilStopped(io, handle.url, info, () => handle.close(), args.profileDir)
     } finally {
       await rm(stateDir, { recursive: true, force: true })
     }
   },
 
   /** The baseline: the same profiles in a Map behind one Hono route with the same JSON shape. */
-  async hono(args: { keys: number }, io) {
+  async hono(args: { keys: number; profileDir?: string }, io) {
     const maxParallelism = computeDefaultMaxParallelism(1)
     const rng = createIndexedRandom(HTTP_SEED)
     const profiles = new Map<string, { value: Profile; keyGroup: number }>()
@@ -114,6 +131,6 @@ export const workloads: Record<string, Workload> = {
         server.close(() => resolve())
         if ('closeAllConnections' in server) server.closeAllConnections()
       })
-    return serveUntilStopped(io, `http://${HOST}:${port}`, { keys: profiles.size }, close)
+    return serveUntilStopped(io, `http://${HOST}:${port}`, { keys: profiles.size }, close, args.profileDir)
   },
 }

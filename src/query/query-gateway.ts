@@ -99,6 +99,8 @@ export interface IngestResult {
 
 export interface QueryGateway {
   listJobs(): JobSummary[]
+  /** Whether a job of this name exists (what `listJobs().some(...)` says, without building summaries). */
+  hasJob(job: string): boolean
   describeJob(job: string): JobDetail
   describeState(job: string, state: string): StateDescription
   /** Parses a URL path segment into the state's key type (number/bigint states parse numbers). */

@@ -116,6 +116,10 @@ export class QueryProxy implements QueryGateway {
     return this.options.jobManager.listJobs().map((j) => this.summary(j))
   }
 
+  hasJob(name: string): boolean {
+    return this.options.jobManager.getJobByName(name) !== undefined
+  }
+
   private summary(j: JobMaster): JobSummary {
     return {
       name: j.name,
@@ -213,17 +217,22 @@ export class QueryProxy implements QueryGateway {
     const j = this.job(job)
     const loc = this.location(j, state)
     const key = toKey(rawKey)
-    await awaitCheckpoint(j, options)
+    if (options?.minCheckpoint !== undefined) await awaitCheckpoint(j, options)
     if (options?.consistency === 'committed') return this.getCommitted(j, state, key, options)
     const keyGroup = assignToKeyGroup(key, loc.numKeyGroups)
+    const plain = options?.mapKey === undefined && options?.window === undefined
     const r = await this.withOwner(j, state, keyGroup, (server, owner) =>
-      server.get({
-        kvStateId: owner.kvStateId,
-        key,
-        keyGroup,
-        ...(options?.mapKey === undefined ? {} : { mapKey: toKey(options.mapKey) }),
-        ...(options?.window === undefined ? {} : { window: options.window }),
-      }),
+      server.get(
+        plain
+          ? { kvStateId: owner.kvStateId, key, keyGroup }
+          : {
+              kvStateId: owner.kvStateId,
+              key,
+              keyGroup,
+              ...(options?.mapKey === undefined ? {} : { mapKey: toKey(options.mapKey) }),
+              ...(options?.window === undefined ? {} : { window: options.window }),
+            },
+      ),
     )
     if (r.value === undefined) throw new LivestateError('KEY_NOT_FOUND', `state '${state}' has no value for this key`)
     return {

@@ -1,21 +1,23 @@
-// The Hono application: global middleware in order (metrics → host guard → request id → security
-// headers → CORS → cross-site guard → authentication → body limits), the route groups, the
+// The Hono application: global middleware in order (request id, API headers and metrics → host guard →
+// CORS → cross-site guard → authentication → body limits), the route groups, the
 // WebSocket endpoint, the OpenAPI document, and the two error funnels (onError, notFound).
+// Middleware must not call c.header() before the handler: respond() builds each answer with a plain
+// header record (see security-headers.ts); set headers on c.res, or after next().
+import { METHODS } from 'node:http'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { LivestateError } from '@livestate/client'
 import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
-import { requestId } from 'hono/request-id'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { QueryGateway } from '../query/query-gateway.ts'
 import { authenticate, crossSiteGuard, loopbackHostGuard } from './access.ts'
 import type { TokenAuthenticator } from './auth.ts'
 import { describeIssue, errorResponse, toLivestateError } from './errors.ts'
-import { onlyWithOrigin, securityHeaders } from './security-headers.ts'
+import { completeApiHeaders, onlyWithOrigin, requestIdOf } from './security-headers.ts'
 import type { ServerLimits } from './limits.ts'
-import type { ServerMetrics } from './metrics.ts'
+import { RouteSeriesCache, type ServerMetrics } from './metrics.ts'
 import type { ServerApp } from './openapi.ts'
 import { registerAdminRoutes } from './routes/admin.ts'
 import { registerIngestRoute } from './routes/ingest.ts'
@@ -40,26 +42,26 @@ export interface AppDeps {
 }
 
 const INGEST_PATH = /^\/v1\/jobs\/[^/]+\/sources\/[^/]+\/events\/?$/
+// The body limits and the cross-site guard do nothing for GET/HEAD (and the guard nothing for
+// OPTIONS): they are registered for the other methods only, which spares every read two middleware
+// calls. Node's parser answers 400 itself to a method outside http.METHODS, so this is every method
+// that can reach the app.
+const BODY_METHODS = METHODS.filter((m) => m !== 'GET' && m !== 'HEAD')
+const STATE_CHANGING_METHODS = BODY_METHODS.filter((m) => m !== 'OPTIONS')
 
-function timing(metrics: ServerMetrics): MiddlewareHandler<ServerEnv> {
-  // labelled children cached per (method, route[, status]): prom-client hashes label objects on
-  // every inc/observe otherwise
-  const counters = new Map<string, { inc(): void }>()
-  const histograms = new Map<string, { observe(v: number): void }>()
+/**
+ * What every request gets, outermost: its request id (hono's requestId rules), the API headers on its
+ * answer, and its metrics once answered. One middleware, so a lookup pays one async step for all three.
+ */
+function envelope(metrics: ServerMetrics): MiddlewareHandler<ServerEnv> {
+  const series = new RouteSeriesCache(metrics)
   return async (c, next) => {
     const start = performance.now()
+    const requestId = requestIdOf(c.req.header('x-request-id'))
+    c.set('requestId', requestId)
     await next()
-    const route = c.req.routePath
-    const method = c.req.method
-    const status = c.res.status
-    const ck = `${method} ${route} ${status}`
-    let counter = counters.get(ck)
-    if (!counter) counters.set(ck, (counter = metrics.httpRequests.labels({ method, route, status: String(status) })))
-    counter.inc()
-    const hk = `${method} ${route}`
-    let histogram = histograms.get(hk)
-    if (!histogram) histograms.set(hk, (histogram = metrics.httpDuration.labels({ method, route })))
-    histogram.observe((performance.now() - start) / 1000)
+    completeApiHeaders(c, requestId)
+    series.of(c.req.method, c.req.routePath).record(c.res.status, (performance.now() - start) / 1000)
   }
 }
 
@@ -89,10 +91,8 @@ export function buildApp(deps: AppDeps): ServerApp {
     },
   })
 
-  app.use('*', timing(deps.metrics))
+  app.use('*', envelope(deps.metrics))
   if (deps.loopbackOnly) app.use('*', loopbackHostGuard())
-  app.use('*', requestId())
-  app.use('*', securityHeaders())
   app.use(
     '/v1/*',
     onlyWithOrigin(
@@ -106,13 +106,13 @@ export function buildApp(deps: AppDeps): ServerApp {
       }),
     ),
   )
-  app.use('/v1/*', crossSiteGuard(deps.corsOrigins))
+  app.on(STATE_CHANGING_METHODS, '/v1/*', crossSiteGuard(deps.corsOrigins))
   const bearer = authenticate(auth, { queryToken: false })
   app.use('/v1/jobs', bearer)
   app.use('/v1/jobs/*', bearer)
   app.use('/metrics', bearer)
   app.use('/v1/ws', authenticate(auth, { queryToken: true }))
-  app.use('*', bodyLimits(deps.limits))
+  app.on(BODY_METHODS, '*', bodyLimits(deps.limits))
 
   const routeDeps = { gateway: deps.gateway, limits: deps.limits, metrics: deps.metrics }
   registerSystemRoutes(app, { registry: deps.registry, dashboardHtml: deps.dashboardHtml })

@@ -17,6 +17,38 @@ export function stringifyJson(value: unknown): string {
   }
 }
 
+/** What a point get answers (DESIGN §4): `{"key","value","meta"}`. */
+export interface GetAnswer {
+  key: unknown
+  value: unknown
+  meta: { keyGroup: number; subtask: number; epoch: number; checkpointId: number | null; consistency: string }
+}
+
+const isInt = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n)
+
+/**
+ * stringifyJson({ key, value, meta }) built from parts: meta's fields are written directly and only
+ * key and value go through JSON.stringify. undefined when a part has no JSON text of its own (a
+ * value that stringifies to nothing, meta of an unexpected shape): the caller encodes the object.
+ */
+export function stringifyGetAnswer(a: GetAnswer): string | undefined {
+  const m = a.meta
+  const consistency = m.consistency
+  if (
+    !isInt(m.keyGroup) ||
+    !isInt(m.subtask) ||
+    !isInt(m.epoch) ||
+    !(m.checkpointId === null || isInt(m.checkpointId)) ||
+    (consistency !== 'live' && consistency !== 'committed')
+  ) {
+    return undefined
+  }
+  const key = stringifyJson(a.key) as string | undefined
+  const value = stringifyJson(a.value) as string | undefined
+  if (key === undefined || value === undefined) return undefined
+  return `{"key":${key},"value":${value},"meta":{"keyGroup":${m.keyGroup},"subtask":${m.subtask},"epoch":${m.epoch},"checkpointId":${m.checkpointId},"consistency":"${consistency}"}}`
+}
+
 /** Parses untrusted JSON text; BAD_REQUEST on a syntax error or nesting deeper than maxDepth. */
 export function parseUntrustedJson(text: string, maxDepth: number, what = 'JSON body'): unknown {
   let value: unknown

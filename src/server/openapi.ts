@@ -17,8 +17,7 @@ type RoutingConfig<R extends RouteConfig> = Omit<R, 'responses' | 'request'> & {
 export type RouteHandlerOf<R extends RouteConfig> = RouteHandler<RoutingConfig<R>, ServerEnv>
 
 export function addRoute<R extends RouteConfig>(app: ServerApp, route: R, handler: RouteHandlerOf<R>): void {
-  const { middleware: _middleware, ...documented } = route
-  app.openAPIRegistry.registerPath(documented)
+  documentRoute(app, route)
   const { body: _body, ...request } = route.request ?? {}
   const routing = {
     ...route,
@@ -27,6 +26,12 @@ export function addRoute<R extends RouteConfig>(app: ServerApp, route: R, handle
     hide: true,
   } as unknown as RoutingConfig<R>
   app.openapi(routing, handler as never)
+}
+
+/** Only documents a route (the OpenAPI document): the caller routes it with its own checks. */
+export function documentRoute(app: ServerApp, route: RouteConfig): void {
+  const { middleware: _middleware, ...documented } = route
+  app.openAPIRegistry.registerPath(documented)
 }
 
 /** A 2xx answer documented in both wire formats. */

@@ -6,6 +6,10 @@ export interface ServerVariables {
   principal: Principal
   /** The job the request names, once its name passed validation (makes UNKNOWN_JOB answers uniform). */
   job: string | undefined
+  /** X-Request-Id of this request (app.ts envelope). */
+  requestId: string
+  /** respond() wrote the API headers into the answer (security-headers.ts answerHeaders). */
+  hasApiHeaders: boolean
 }
 
 export interface ServerEnv {

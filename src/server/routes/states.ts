@@ -2,11 +2,13 @@
 // request order) and ordered entries with cursors. Adapters: validate, convert keys, call the gateway.
 import { createRoute } from '@hono/zod-openapi'
 import { LivestateError } from '@livestate/client'
-import { jobAccess } from '../access.ts'
+import { assertRouteAccess, jobAccess } from '../access.ts'
 import { readBody } from '../body.ts'
 import { describeIssue } from '../errors.ts'
-import { mediaTypeOf, respond } from '../encoding.ts'
-import { type ServerApp, addRoute, encoded, encodedBody, errors } from '../openapi.ts'
+import { mediaTypeOf, preferredFormat, respond, respondJsonText } from '../encoding.ts'
+import { stringifyGetAnswer } from '../json-codec.ts'
+import { type ServerApp, addRoute, documentRoute, encoded, encodedBody, errors } from '../openapi.ts'
+import { keyParamOf, readQueryOf } from '../read-query.ts'
 import { fromQuery, toReadOptions } from '../read-options.ts'
 import { pathKey, requestKey, wireKey } from '../request-keys.ts'
 import {
@@ -66,11 +68,20 @@ export function registerStateRoutes(app: ServerApp, deps: RouteDeps): void {
       ...errors(...READ_ERRORS, 'KEY_NOT_FOUND'),
     },
   })
-  addRoute(app, get, async (c) => {
-    const { job, state, key } = c.req.valid('param')
-    const options = toReadOptions(limits.maxWaitMs, fromQuery(c.req.valid('query')))
-    const result = await gateway.get(job, state, pathKey(gateway, job, state, key), options)
-    return respond(c, 200, { key: result.key, value: result.value, meta: result.meta })
+  // The hot route: documented like the others, routed without middleware or zod validators (the
+  // same checks, in the same order, run inline: access → `key` param → query → options → key → read).
+  documentRoute(app, get)
+  app.get('/v1/jobs/:job/states/:state/keys/:key', async (c) => {
+    assertRouteAccess(c, gateway, 'read')
+    const job = c.req.param('job')
+    const state = c.req.param('state')
+    const segment = keyParamOf(c)
+    const query = readQueryOf(c)
+    const options = query === undefined ? undefined : toReadOptions(limits.maxWaitMs, fromQuery(query))
+    const result = await gateway.get(job, state, pathKey(gateway, job, state, segment), options)
+    const answer = { key: result.key, value: result.value, meta: result.meta }
+    const text = preferredFormat(c.req.header('accept')) === 'json' ? stringifyGetAnswer(answer) : undefined
+    return text === undefined ? respond(c, 200, answer) : respondJsonText(c, 200, text)
   })
 
   const getMany = createRoute({

@@ -15,6 +15,7 @@ export class JobsGateway implements QueryGateway {
   }
 
   listJobs: QueryGateway['listJobs'] = () => this.engines.flatMap((g) => g.listJobs())
+  hasJob: QueryGateway['hasJob'] = (job) => this.engines.some((g) => g.hasJob(job))
   describeJob: QueryGateway['describeJob'] = (job) => this.of(job).describeJob(job)
   describeState: QueryGateway['describeState'] = (job, state) => this.of(job).describeState(job, state)
   parsePathKey: QueryGateway['parsePathKey'] = (job, state, segment) => this.of(job).parsePathKey(job, state, segment)
