@@ -3,6 +3,7 @@
 // (NOT_OWNER) and an unknown id (UNKNOWN_KV_STATE_ID): the proxy re-resolves the location on both.
 import { LivestateError } from '@livestate/client'
 import { encodeKeyToBinaryString, type Key } from '../keys/key-codec.ts'
+import { QUERY_ASYNC } from '../state/kinds/abstract-keyed-state.ts'
 import { keyGroupChars, VOID_NAMESPACE } from '../state/namespace.ts'
 import { ChangeFeed, type FeedSubscriber, matches } from './change-feed.ts'
 import { mergeKeyGroups } from './key-group-merge.ts'
@@ -67,17 +68,26 @@ export class KvStateServer {
     )
   }
 
-  async get(req: KvStateGetRequest): Promise<{ value: unknown; epoch: number; subtask: number }> {
-    const e = this.entry(req.kvStateId)
-    if (!e.keyGroupRange.contains(req.keyGroup)) {
-      throw new LivestateError(
-        'NOT_OWNER',
-        `subtask ${e.subtaskIndex} of '${e.stateName}' does not own key group ${req.keyGroup}`,
-      )
+  get(req: KvStateGetRequest): Promise<{ value: unknown; epoch: number; subtask: number }> {
+    try {
+      const e = this.entry(req.kvStateId)
+      if (!e.keyGroupRange.contains(req.keyGroup)) {
+        throw new LivestateError(
+          'NOT_OWNER',
+          `subtask ${e.subtaskIndex} of '${e.stateName}' does not own key group ${req.keyGroup}`,
+        )
+      }
+      const prefix = keyGroupChars(req.keyGroup) + encodeKeyToBinaryString(req.key)
+      const h = e.handle
+      if (h.queryWindows === undefined && req.mapKey === undefined) {
+        // one stored value: answered without an await (the value is in memory or read with getSync)
+        const value = h.state.queryValueNow(prefix + VOID_NAMESPACE)
+        if (value !== QUERY_ASYNC) return Promise.resolve({ value, epoch: e.epoch, subtask: e.subtaskIndex })
+      }
+      return this.valueAt(e, prefix, req.key, req).then((value) => ({ value, epoch: e.epoch, subtask: e.subtaskIndex }))
+    } catch (error) {
+      return Promise.reject(error)
     }
-    const prefix = keyGroupChars(req.keyGroup) + encodeKeyToBinaryString(req.key)
-    const value = await this.valueAt(e, prefix, req.key, req)
-    return { value, epoch: e.epoch, subtask: e.subtaskIndex }
   }
 
   /** Drops the change feed of a state that was unregistered (its task stopped). */

@@ -14,6 +14,8 @@ export interface KeyContext {
 }
 
 export const DELETED: unique symbol = Symbol('deleted')
+/** queryValueNow's answer when the kind can only answer asynchronously (queryValue). */
+export const QUERY_ASYNC: unique symbol = Symbol('query-async')
 
 /** Where a TTL sweep stopped: after `primary`, or inside its entries after `secondary`. */
 export interface SweepCursor {
@@ -95,6 +97,14 @@ export abstract class AbstractKeyedState {
 
   /** The value a query answers for a primary key (InternalKvState.getSerializedValue's role). */
   async queryValue(primary: string): Promise<unknown> {
+    return this.queryValueNow(primary)
+  }
+
+  /**
+   * queryValue without a promise, for kinds whose answer is one stored value (a point read from the
+   * heap or the LevelDB object cache / getSync); QUERY_ASYNC for kinds that must scan (list, map).
+   */
+  queryValueNow(primary: string): unknown {
     const v = this.peek(primary)
     return v === undefined ? undefined : this.queryFromStored(v)
   }

@@ -2,7 +2,7 @@
 // add() appends one entry instead of rewriting the list (LevelDB has no merge operator). TTL applies
 // per element, as in Flink.
 import type { ListState } from '../../api/state.ts'
-import { AbstractKeyedState, type SweepCursor, type SweepResult } from './abstract-keyed-state.ts'
+import { AbstractKeyedState, QUERY_ASYNC, type SweepCursor, type SweepResult } from './abstract-keyed-state.ts'
 
 function indexChars(i: number): string {
   return String.fromCharCode((i >>> 24) & 0xff, (i >>> 16) & 0xff, (i >>> 8) & 0xff, i & 0xff)
@@ -61,6 +61,10 @@ export class InternalListState<T> extends AbstractKeyedState implements ListStat
   private published(primary: string): void {
     const l = this.changeListener
     if (l?.isWatched(primary)) l.publish(primary, this.elementsOf(primary, true))
+  }
+
+  override queryValueNow(): unknown {
+    return QUERY_ASYNC
   }
 
   override async queryValue(primary: string): Promise<unknown> {

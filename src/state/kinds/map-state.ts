@@ -3,7 +3,7 @@
 // iteration is in user-key order. Point access is synchronous, iteration asynchronous.
 import type { MapState } from '../../api/state.ts'
 import { decodeKey, encodeKeyToBinaryString, type Key, validateKey } from '../../keys/key-codec.ts'
-import { AbstractKeyedState, DELETED, type SweepCursor, type SweepResult } from './abstract-keyed-state.ts'
+import { AbstractKeyedState, DELETED, QUERY_ASYNC, type SweepCursor, type SweepResult } from './abstract-keyed-state.ts'
 
 const MARKER = 1 // the primary value marks that the map has entries
 
@@ -108,6 +108,10 @@ export class InternalMapState<UK, UV> extends AbstractKeyedState implements MapS
         l.publish(p, v === undefined ? DELETED : v)
       }
     })
+  }
+
+  override queryValueNow(): unknown {
+    return QUERY_ASYNC
   }
 
   /** Wire form of a MapState value: an array of [userKey, value] pairs in user-key order. */
