@@ -122,6 +122,7 @@ describe('graceful stop', () => {
     expect(Date.now() - sent).toBeLessThan(10_000)
     expect(exit).toEqual({ code: 0, signal: null })
     expect(first.stderr()).toContain("SIGTERM: stopping job 'totals' with a final checkpoint")
+    expect(first.stderr(), 'a stopped job does not offer to serve on').not.toContain('serving the final state')
     const final = completeCheckpoints(stateDir, TOTALS_JOB)[0]!
     expect(final.id, 'a final checkpoint was taken at the stop').toBeGreaterThan(periodic)
     const stoppedAt = sourceCount(final)

@@ -107,7 +107,9 @@ export async function runCommand(jobFile: string, flags: RunFlags): Promise<numb
   })
   process.stderr.write(`livestate: job '${job.name}' ${handle.master.status} — serving on ${handle.url}\n`)
   const stopStatus = startStatusLine(handle.cluster, handle.master)
+  let stopping = false
   const stop = async (signal: string) => {
+    stopping = true
     stopStatus()
     process.stderr.write(`livestate: ${signal}: stopping job '${job.name}' with a final checkpoint\n`)
     const deadline = new Promise((r) => setTimeout(r, 9_000).unref())
@@ -131,6 +133,8 @@ export async function runCommand(jobFile: string, flags: RunFlags): Promise<numb
     )
   }
   process.stderr.write(`livestate: job '${job.name}' ${status}\n`)
+  // stopped by a signal: stop() exits once the final checkpoint is written
+  if (stopping) return new Promise<number>(() => {})
   if (flags.exitOnFinish || status === 'CANCELED') {
     await handle.close()
     return 0
