@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { decodeMsgpack, encodeMsgpack } from '@livestate/client'
 import { ClassicLevel } from 'classic-level'
-import { parseSize, splitMemoryBudget } from '../storage/memory-budget.ts'
+import { maxOpenFilesOf, parseSize, splitMemoryBudget } from '../storage/memory-budget.ts'
 import { defineJob } from '../src/api/job.ts'
 import { MiniCluster } from '../src/cluster/mini-cluster.ts'
 import { createIndexedRandom } from '../src/runtime/sources/generator-source.ts'
@@ -72,32 +72,39 @@ export interface StateRunResult {
    * mmapped table files, which grow with the data on disk and which the kernel drops under pressure.
    */
   maxAnonMb: number
+  /** Largest file-backed RSS (Linux RssFile): the node binary and libraries, and mapped table files. */
+  maxFileMb: number
   peakRssMb: number
   rssSamples: number
   backend?: LevelBackendMetrics
 }
 
 /** RSS and its anonymous part from /proc/self/status (Linux); elsewhere RSS for both. */
-function memoryNow(): { rss: number; anon: number } {
+function memoryNow(): { rss: number; anon: number; file: number } {
   try {
     const status = readFileSync('/proc/self/status', 'utf8')
     const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1])
     const anon = Number(/RssAnon:\s+(\d+) kB/.exec(status)?.[1])
-    if (Number.isFinite(rss) && Number.isFinite(anon)) return { rss: rss * 1024, anon: anon * 1024 }
+    const file = Number(/RssFile:\s+(\d+) kB/.exec(status)?.[1])
+    if (Number.isFinite(rss) && Number.isFinite(anon) && Number.isFinite(file))
+      return { rss: rss * 1024, anon: anon * 1024, file: file * 1024 }
   } catch {
     // not Linux: RSS for both
   }
   const rss = process.memoryUsage.rss()
-  return { rss, anon: rss }
+  return { rss, anon: rss, file: 0 }
 }
 
-function startRssSampler(): { stop(): { maxRssMb: number; maxAnonMb: number; samples: number } } {
-  let { rss: maxRss, anon: maxAnon } = memoryNow()
+function startRssSampler(): {
+  stop(): { maxRssMb: number; maxAnonMb: number; maxFileMb: number; samples: number }
+} {
+  let { rss: maxRss, anon: maxAnon, file: maxFile } = memoryNow()
   let samples = 1
   const sample = () => {
     const m = memoryNow()
     maxRss = Math.max(maxRss, m.rss)
     maxAnon = Math.max(maxAnon, m.anon)
+    maxFile = Math.max(maxFile, m.file)
     samples++
   }
   const timer = setInterval(sample, RSS_SAMPLE_MS)
@@ -105,7 +112,7 @@ function startRssSampler(): { stop(): { maxRssMb: number; maxAnonMb: number; sam
     stop() {
       clearInterval(timer)
       sample()
-      return { maxRssMb: maxRss / MiB, maxAnonMb: maxAnon / MiB, samples }
+      return { maxRssMb: maxRss / MiB, maxAnonMb: maxAnon / MiB, maxFileMb: maxFile / MiB, samples }
     },
   }
 }
@@ -118,7 +125,7 @@ async function measure(events: number, body: () => Promise<number>): Promise<Omi
   const folds = await body()
   const wallMs = performance.now() - t0
   const cpu = process.cpuUsage(cpu0)
-  const { maxRssMb, maxAnonMb, samples } = sampler.stop()
+  const { maxRssMb, maxAnonMb, maxFileMb, samples } = sampler.stop()
   return {
     events,
     wallMs,
@@ -127,6 +134,7 @@ async function measure(events: number, body: () => Promise<number>): Promise<Omi
     folds,
     maxRssMb,
     maxAnonMb,
+    maxFileMb,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     rssSamples: samples,
   }
@@ -163,7 +171,8 @@ export const workloads: Record<string, Workload> = {
 
   /**
    * The baseline of the 10M-key run: the same events, reduce and msgpack values, read-modify-write
-   * by hand on raw classic-level with the same cache and write-buffer sizes — getSync per event
+   * by hand on raw classic-level with the same LevelDB options (cache, write buffer, maxOpenFiles,
+   * maxFileSize) as the backend — getSync per event
    * (after the batch being built), puts collected into batches of BATCH_OPS.
    */
   async loop(args: { events: number; keys: number; memory: string }): Promise<StateRunResult> {
@@ -174,6 +183,8 @@ export const workloads: Record<string, Workload> = {
       valueEncoding: 'view',
       cacheSize: budget.blockCache,
       writeBufferSize: budget.writeBuffer,
+      maxOpenFiles: maxOpenFilesOf(budget),
+      maxFileSize: budget.tableFileSize,
     })
     await db.open()
     try {
@@ -298,6 +309,9 @@ export const stateSuite: Suite = {
       `RSS sampled every ${RSS_SAMPLE_MS} ms (${big.rssSamples} samples in the 64mb run); kernel peak RSS: 64mb ${formatNumber(big.peakRssMb)} MB, ` +
         `1k keys ${formatNumber(small.peakRssMb)} MB, 4gb ${formatNumber(huge.peakRssMb)} MB. The raw classic-level loop peaked at ` +
         `${formatNumber(loop.maxRssMb)} MB RSS, ${formatNumber(loop.maxAnonMb)} MB RssAnon.`,
+      `Max RssFile (file-backed RSS: node, libraries, mmapped LevelDB tables): 1k keys ${formatNumber(small.maxFileMb)} MB, ` +
+        `${many} keys 64mb ${formatNumber(big.maxFileMb)} MB, 4gb ${formatNumber(huge.maxFileMb)} MB, loop ${formatNumber(loop.maxFileMb)} MB. ` +
+        `${budgetNote('64mb', big)}; ${budgetNote('4gb', huge)}.`,
     )
     const busy = Object.entries(runs).filter(([, r]) => r.cpuMs / r.wallMs < BUSY_CPU_SHARE)
     if (busy.length > 0) {
@@ -314,6 +328,7 @@ export const stateSuite: Suite = {
         'CPU s',
         'max RSS MB',
         'max RssAnon MB',
+        'max RssFile MB',
         'cache hit rate',
         'cache target MB',
         'evictions',
@@ -326,6 +341,7 @@ export const stateSuite: Suite = {
         (r.cpuMs / 1000).toFixed(1),
         formatNumber(r.maxRssMb),
         formatNumber(r.maxAnonMb),
+        formatNumber(r.maxFileMb),
         r.backend ? `${(100 * r.backend.cacheHitRate).toFixed(1)}%` : '–',
         r.backend ? mb(r.backend.objectCacheTargetBytes) : '–',
         r.backend ? formatNumber(r.backend.evictions) : '–',
@@ -335,6 +351,17 @@ export const stateSuite: Suite = {
     )
     return { rows, notes, sections: [{ title: 'Runs', markdown: table }], details: { events, hotKeys, manyKeys, runs } }
   },
+}
+
+/** The split's LevelDB read side: table cache (mmapped tables) and block cache. */
+function budgetNote(label: string, r: StateRunResult): string {
+  const b = r.backend?.budget
+  if (!b) return `${label}: no budget`
+  const mb = (n: number) => formatNumber(n / MiB)
+  return (
+    `${label}: table cache ${b.tableCache} tables × ${mb(b.tableFileSize)} MB = ${mb(b.mappedTables)} MB mapped at most, ` +
+    `block cache ${mb(b.blockCache)} MB${b.overcommit > 0 ? `, overcommit ${mb(b.overcommit)} MB (LevelDB's table-cache floor)` : ''}`
+  )
 }
 
 function log(message: string): void {

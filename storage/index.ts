@@ -20,10 +20,14 @@ export { LevelStore, levelStoreFactory } from './leveldb/level-store.ts'
 export {
   formatBytes,
   MAX_BLOCK_CACHE,
+  MAX_TABLE_CACHE,
   MAX_WRITE_BUFFER,
   MEMORY_FRACTIONS,
   MIN_MEMORY_PER_SLOT,
+  MIN_TABLE_CACHE,
   type MemoryBudget,
+  maxOpenFilesOf,
   parseSize,
   splitMemoryBudget,
+  TABLE_FILE_SIZE,
 } from './memory-budget.ts'

@@ -5,10 +5,15 @@ import { describe, expect, it } from 'vitest'
 import {
   formatBytes,
   MAX_BLOCK_CACHE,
+  MAX_TABLE_CACHE,
   MAX_WRITE_BUFFER,
+  MIN_BLOCK_CACHE,
   MIN_MEMORY_PER_SLOT,
+  MIN_TABLE_CACHE,
+  maxOpenFilesOf,
   parseSize,
   splitMemoryBudget,
+  TABLE_FILE_SIZE,
 } from './memory-budget.ts'
 import { StorageError } from './storage-error.ts'
 
@@ -70,19 +75,55 @@ describe('splitMemoryBudget', () => {
   it('splits 256 MiB into block cache 35%, two write buffers of 12.5%, object cache 30%, reserve 10%', () => {
     expect(splitMemoryBudget(256 * MiB, { slots: 4, stateCount: 8 })).toEqual({
       total: 268_435_456,
-      blockCache: 93_952_409,
+      blockCache: 26_843_545,
+      tableCache: 64,
+      tableFileSize: MiB,
+      mappedTables: 67_108_864,
       writeBuffer: 33_554_432,
       writeBuffers: 67_108_864,
       objectCache: 80_530_636,
       objectCachePerState: 10_066_329,
       overheadReserve: 26_843_547,
+      overcommit: 0,
     })
+  })
+
+  it('sizes the table cache so that mapped tables take half the LevelDB read share', () => {
+    const budget = splitMemoryBudget(2048 * MiB, { slots: 1 })
+    const readShare = Math.floor(2048 * MiB * 0.35) + 2 * (256 * MiB - MAX_WRITE_BUFFER)
+    expect(budget.tableCache).toBe(Math.floor(readShare / 2 / TABLE_FILE_SIZE))
+    expect(budget.tableCache).toBe(550)
+    expect(maxOpenFilesOf(budget)).toBe(560)
+    expect(budget.mappedTables).toBe(550 * MiB)
+    expect(budget.blockCache + budget.mappedTables).toBe(readShare)
+    expect(budget.overcommit).toBe(0)
+  })
+
+  it('keeps the table cache within LevelDB floor (64 tables, maxOpenFiles 74) and the mmap limit (990)', () => {
+    expect(maxOpenFilesOf(splitMemoryBudget(256 * MiB, { slots: 1 }))).toBe(74)
+    expect(maxOpenFilesOf(splitMemoryBudget(1024 * MiB, { slots: 1 }))).toBe(253)
+    expect(splitMemoryBudget(64 * 1024 * MiB, { slots: 1 }).tableCache).toBe(MAX_TABLE_CACHE)
+    expect(maxOpenFilesOf(splitMemoryBudget(64 * 1024 * MiB, { slots: 1 }))).toBe(1000)
+  })
+
+  it('reports as overcommit what LevelDB floor of mapped tables puts above a small budget', () => {
+    const budget = splitMemoryBudget(64 * MiB, { slots: 1 })
+    expect(budget.tableCache).toBe(MIN_TABLE_CACHE)
+    expect(budget.mappedTables).toBe(64 * MiB)
+    expect(budget.blockCache).toBe(MIN_BLOCK_CACHE)
+    const readShare = Math.floor(64 * MiB * 0.35)
+    expect(budget.overcommit).toBe(64 * MiB + MIN_BLOCK_CACHE - readShare)
+    expect(budget.overheadReserve).toBeCloseTo(64 * MiB * 0.1, -2)
+    // From about 195 MiB the floor fits in the read share.
+    expect(splitMemoryBudget(195 * MiB, { slots: 1 }).overcommit).toBe(0)
+    expect(splitMemoryBudget(194 * MiB, { slots: 1 }).overcommit).toBeGreaterThan(0)
   })
 
   it('caps a write buffer at 64 MiB and gives the surplus to the block cache', () => {
     const budget = splitMemoryBudget(4096 * MiB, { slots: 1 })
     expect(budget.writeBuffer).toBe(MAX_WRITE_BUFFER)
-    expect(budget.blockCache).toBe(Math.floor(4096 * MiB * 0.35) + 2 * (512 * MiB - MAX_WRITE_BUFFER))
+    const readShare = Math.floor(4096 * MiB * 0.35) + 2 * (512 * MiB - MAX_WRITE_BUFFER)
+    expect(budget.blockCache + budget.mappedTables).toBe(readShare)
     expect(budget.overheadReserve).toBeCloseTo(4096 * MiB * 0.1, -2)
   })
 
@@ -92,16 +133,22 @@ describe('splitMemoryBudget', () => {
     expect(budget.blockCache).toBe(MAX_BLOCK_CACHE)
     expect(budget.blockCache).toBeLessThanOrEqual(0xffff_ffff)
     expect(budget.objectCache).toBeGreaterThan(Math.floor(total * 0.3))
-    expect(budget.blockCache + budget.writeBuffers + budget.objectCache + budget.overheadReserve).toBe(total)
+    expect(
+      budget.blockCache + budget.mappedTables + budget.writeBuffers + budget.objectCache + budget.overheadReserve,
+    ).toBe(total)
   })
 
-  it('always adds up to the total, with every part positive', () => {
+  it('always adds up to the total plus the overcommit, with every part positive', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 0, max: 2 ** 36 }), (slots, extra) => {
         const total = slots * MIN_MEMORY_PER_SLOT + extra
         const b = splitMemoryBudget(total, { slots })
-        expect(b.blockCache + b.writeBuffers + b.objectCache + b.overheadReserve).toBe(total)
+        expect(b.blockCache + b.mappedTables + b.writeBuffers + b.objectCache + b.overheadReserve).toBe(
+          total + b.overcommit,
+        )
         expect(b.writeBuffers).toBe(2 * b.writeBuffer)
+        expect(b.mappedTables).toBe(b.tableCache * b.tableFileSize)
+        expect(b.overcommit).toBeGreaterThanOrEqual(0)
         for (const part of [b.blockCache, b.writeBuffer, b.objectCache, b.overheadReserve]) {
           expect(part).toBeGreaterThan(0)
         }

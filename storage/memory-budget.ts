@@ -1,5 +1,5 @@
 // The TaskManager memory budget (`--memory`): parsing sizes and splitting the budget between the
-// LevelDB block cache, LevelDB write buffers and the state layer's write-back object cache, like
+// LevelDB block cache and mapped tables, LevelDB write buffers and the write-back object cache, like
 // Flink's managed memory for RocksDB (RocksDBMemoryConfiguration / SharedResources). Pure.
 
 import { StorageError } from './storage-error.ts'
@@ -16,7 +16,8 @@ export const MIN_MEMORY_PER_SLOT = 8 * MiB
  * cannot charge memtables to its cache, so we partition statically instead:
  * - object cache 30%: the hot path. Point access is synchronous and hits decoded JS objects first;
  *   dirty entries wait there until a batch flush, so hot keys never reach LevelDB per update.
- * - block cache 35%: serves object-cache misses (getSync) and range scans.
+ * - LevelDB reads 35%: serves object-cache misses (getSync) and range scans; half is the block
+ *   cache, half the table cache's mmapped table files (see TABLE_FILE_SIZE).
  * - write buffers 2 × 12.5%: LevelDB holds up to two memtables (active + being compacted). Because
  *   the object cache already absorbs repeated updates, memtables see only flushed batches, which
  *   is why they get less than Flink's 50%.
@@ -39,9 +40,40 @@ export const MAX_WRITE_BUFFER = 64 * MiB
 /** classic-level passes cacheSize to LevelDB as uint32; beyond it, the object cache takes the rest. */
 export const MAX_BLOCK_CACHE = 4095 * MiB
 
+/**
+ * LevelDB's POSIX env mmaps every table file it opens for reads (up to 1000 per process on 64-bit;
+ * classic-level offers no switch) and keeps it mapped while the table is in its table cache. Every
+ * page a read touches (with the kernel's fault-around, 64 KiB at a time) then counts in RSS, on top of
+ * the block cache (which holds the decompressed copies of snappy blocks; uncompressed blocks read
+ * from a mapping are never cached). Left at its default, a large DB fills RSS with up to 1000 mapped
+ * tables. The table cache is therefore sized from the budget: open tables × table file
+ * size is the part of the LevelDB read share (the block-cache fraction) that mapped pages can take.
+ *
+ * TABLE_FILE_SIZE is LevelDB 1.20's smallest max_file_size; tables written by compactions stay near
+ * it. Level-0 tables (flushed memtables) can reach writeBuffer each, but there are few of them.
+ */
+export const TABLE_FILE_SIZE = 1 * MiB
+/** LevelDB clamps max_open_files to ≥ 74, of which 10 are not tables: its table cache floor. */
+export const MIN_TABLE_CACHE = 64
+/** classic-level's default (maxOpenFiles 1000), and the process-wide mmap limit. */
+export const MAX_TABLE_CACHE = 990
+/** Files LevelDB keeps open besides tables (kNumNonTableCacheFiles). */
+export const NON_TABLE_FILES = 10
+/** Share of the LevelDB read share given to mapped tables; the block cache gets the rest. */
+export const MAPPED_TABLES_FRACTION = 0.5
+/** The block cache never goes below this, whatever the mapped tables take. */
+export const MIN_BLOCK_CACHE = 4 * MiB
+
 export interface MemoryBudget {
   total: number
+  /** LevelDB's block cache (classic-level `cacheSize`): decompressed data blocks. */
   blockCache: number
+  /** Tables LevelDB keeps open (and mmapped); classic-level `maxOpenFiles` is this + 10. */
+  tableCache: number
+  /** classic-level `maxFileSize`: where compactions start a new table file. */
+  tableFileSize: number
+  /** tableCache × tableFileSize: what mapped table pages can add to RSS. */
+  mappedTables: number
   /** One LevelDB write buffer (classic-level `writeBufferSize`); two can be in flight. */
   writeBuffer: number
   /** 2 × writeBuffer: what the memtables can hold at once. */
@@ -51,6 +83,17 @@ export interface MemoryBudget {
   /** objectCache / stateCount, for a state layer that gives each state its own cache. */
   objectCachePerState: number
   overheadReserve: number
+  /**
+   * Bytes by which the parts exceed `total` (0 when the split fits): below about 195 MiB LevelDB's
+   * table-cache floor (MIN_TABLE_CACHE tables of TABLE_FILE_SIZE) plus MIN_BLOCK_CACHE is more than
+   * the read share, and LevelDB cannot be made to map less.
+   */
+  overcommit: number
+}
+
+/** classic-level's `maxOpenFiles` for a budget: LevelDB's table cache holds this − 10 tables. */
+export function maxOpenFilesOf(budget: Pick<MemoryBudget, 'tableCache'>): number {
+  return budget.tableCache + NON_TABLE_FILES
 }
 
 /**
@@ -80,17 +123,28 @@ export function splitMemoryBudget(totalBytes: number, options: { stateCount?: nu
   const writeBufferShare = Math.floor(totalBytes * MEMORY_FRACTIONS.writeBuffer)
   const writeBuffer = Math.min(writeBufferShare, MAX_WRITE_BUFFER)
   const writeBuffers = 2 * writeBuffer
-  const blockCacheShare = Math.floor(totalBytes * MEMORY_FRACTIONS.blockCache) + 2 * (writeBufferShare - writeBuffer)
+  const readShare = Math.floor(totalBytes * MEMORY_FRACTIONS.blockCache) + 2 * (writeBufferShare - writeBuffer)
+  const tableCache = Math.min(
+    MAX_TABLE_CACHE,
+    Math.max(MIN_TABLE_CACHE, Math.floor((readShare * MAPPED_TABLES_FRACTION) / TABLE_FILE_SIZE)),
+  )
+  const mappedTables = tableCache * TABLE_FILE_SIZE
+  const blockCacheShare = Math.max(MIN_BLOCK_CACHE, readShare - mappedTables)
   const blockCache = Math.min(blockCacheShare, MAX_BLOCK_CACHE)
+  const overcommit = Math.max(0, mappedTables + blockCacheShare - readShare)
   const objectCache = Math.floor(totalBytes * MEMORY_FRACTIONS.objectCache) + (blockCacheShare - blockCache)
   return {
     total: totalBytes,
     blockCache,
+    tableCache,
+    tableFileSize: TABLE_FILE_SIZE,
+    mappedTables,
     writeBuffer,
     writeBuffers,
     objectCache,
     objectCachePerState: Math.floor(objectCache / Math.max(1, stateCount)),
-    overheadReserve: totalBytes - blockCache - writeBuffers - objectCache,
+    overheadReserve: totalBytes + overcommit - blockCache - mappedTables - writeBuffers - objectCache,
+    overcommit,
   }
 }
 

@@ -81,6 +81,18 @@ export interface OrderedStore extends StoreReader {
 export interface StoreOptions {
   cacheSize?: number
   writeBufferSize?: number
+  /**
+   * LevelDB max_open_files (LevelDB clamps it to 74..50000). Its table cache holds maxOpenFiles − 10
+   * tables, and on 64-bit POSIX each open table is mmapped: the pages a read touches count in RSS
+   * until the table leaves the table cache.
+   */
+  maxOpenFiles?: number
+  /** Size at which LevelDB starts a new table file in compactions (LevelDB clamps it to ≥ 1 MiB). */
+  maxFileSize?: number
+  /** Uncompressed bytes per data block (LevelDB default 4096). */
+  blockSize?: number
+  /** Snappy-compress blocks (default true). */
+  compression?: boolean
   createIfMissing?: boolean
   errorIfExists?: boolean
 }

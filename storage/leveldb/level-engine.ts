@@ -44,6 +44,10 @@ export class LevelEngine implements StoreEngine {
       valueEncoding: 'view',
       ...(options.cacheSize !== undefined && { cacheSize: options.cacheSize }),
       ...(options.writeBufferSize !== undefined && { writeBufferSize: options.writeBufferSize }),
+      ...(options.maxOpenFiles !== undefined && { maxOpenFiles: options.maxOpenFiles }),
+      ...(options.maxFileSize !== undefined && { maxFileSize: options.maxFileSize }),
+      ...(options.blockSize !== undefined && { blockSize: options.blockSize }),
+      ...(options.compression !== undefined && { compression: options.compression }),
       createIfMissing: options.createIfMissing ?? true,
       errorIfExists: options.errorIfExists ?? false,
     })

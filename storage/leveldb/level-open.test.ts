@@ -102,7 +102,19 @@ describe('LevelStore open, restart and failures', () => {
     expect(await caught(() => LevelStore.open(location, { cacheSize: -1 }))).toBeInstanceOf(TypeError)
     expect(await caught(() => LevelStore.open(location, { writeBufferSize: 1.5 }))).toBeInstanceOf(TypeError)
     expect(await caught(() => LevelStore.open(location, { createIfMissing: 'yes' as never }))).toBeInstanceOf(TypeError)
+    expect(await caught(() => LevelStore.open(location, { maxOpenFiles: 0 }))).toBeInstanceOf(TypeError)
+    expect(await caught(() => LevelStore.open(location, { maxFileSize: 2 ** 32 }))).toBeInstanceOf(TypeError)
+    expect(await caught(() => LevelStore.open(location, { blockSize: 4096.5 }))).toBeInstanceOf(TypeError)
+    expect(await caught(() => LevelStore.open(location, { compression: 0 as never }))).toBeInstanceOf(TypeError)
     expect(await caught(() => levelStoreFactory.open(undefined))).toBeInstanceOf(TypeError)
+  })
+
+  it('opens with a table cache and file size of its own (the memory budget sets them)', async () => {
+    const location = await tempDb()
+    const store = await LevelStore.open(location, { maxOpenFiles: 74, maxFileSize: 1 << 20, blockSize: 4096 })
+    await store.put(b('k'), b('v'))
+    expect(hex(store.getSync(b('k')))).toBe(hex(b('v')))
+    await store.close()
   })
 
   it('opens through the factory', async () => {

@@ -44,16 +44,16 @@ const MAX_UINT32 = 0xffff_ffff
 
 function validateOptions(options: StoreOptions): void {
   if (options === null || typeof options !== 'object') throw new TypeError('LevelStore options must be an object')
-  for (const name of ['cacheSize', 'writeBufferSize'] as const) {
+  for (const name of ['cacheSize', 'writeBufferSize', 'maxOpenFiles', 'maxFileSize', 'blockSize'] as const) {
     const value = options[name]
     // LevelDB's binding reads sizes as uint32.
     if (value !== undefined && !(Number.isSafeInteger(value) && value > 0 && value <= MAX_UINT32)) {
       throw new TypeError(
-        `LevelStore option '${name}' must be a whole number of bytes in 1..${MAX_UINT32}, got ${String(value)}`,
+        `LevelStore option '${name}' must be a whole number in 1..${MAX_UINT32}, got ${String(value)}`,
       )
     }
   }
-  for (const name of ['createIfMissing', 'errorIfExists'] as const) {
+  for (const name of ['createIfMissing', 'errorIfExists', 'compression'] as const) {
     const value = options[name]
     if (value !== undefined && typeof value !== 'boolean') {
       throw new TypeError(`LevelStore option '${name}' must be a boolean, got ${String(value)}`)

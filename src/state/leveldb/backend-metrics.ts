@@ -14,9 +14,11 @@ const SCRAPE_WINDOW_MS = 250
 const BUDGET_PARTS = {
   total: (m: LevelBackendMetrics) => m.budget.total,
   block_cache: (m: LevelBackendMetrics) => m.budget.blockCache,
+  mapped_tables: (m: LevelBackendMetrics) => m.budget.mappedTables,
   write_buffers: (m: LevelBackendMetrics) => m.budget.writeBuffers,
   object_cache: (m: LevelBackendMetrics) => m.budget.objectCache,
   overhead_reserve: (m: LevelBackendMetrics) => m.budget.overheadReserve,
+  overcommit: (m: LevelBackendMetrics) => m.budget.overcommit,
 }
 
 const COUNTERS: [name: string, help: string, read: (m: LevelBackendMetrics) => number][] = [
@@ -65,11 +67,19 @@ export function registerBackendMetrics(registry: Registry, backends: () => Level
 
   gauge(
     'livestate_state_memory_budget_bytes',
-    'The TaskManager memory budget (--memory) and its split',
+    'The TaskManager memory budget (--memory) and its split; overcommit: what the parts exceed it by (LevelDB table-cache floor)',
     ['taskmanager', 'part'],
     (g, s) => {
       for (const { name, m } of s)
         for (const [part, of] of Object.entries(BUDGET_PARTS)) g.set({ taskmanager: name, part }, of(m))
+    },
+  )
+  gauge(
+    'livestate_state_table_cache_tables',
+    'Tables LevelDB keeps open (mmapped) at most, sized from the budget (mapped_tables / table file size)',
+    ['taskmanager'] as Label[],
+    (g, s) => {
+      for (const { name, m } of s) g.set({ taskmanager: name }, m.budget.tableCache)
     },
   )
   gauge(

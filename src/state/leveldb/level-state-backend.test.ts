@@ -148,6 +148,10 @@ describe('LevelStateBackend', () => {
       `livestate_state_memory_budget_bytes{taskmanager="tm-1",part="block_cache"} ${budget.blockCache}`,
     )
     expect(text).toContain(
+      `livestate_state_memory_budget_bytes{taskmanager="tm-1",part="mapped_tables"} ${budget.mappedTables}`,
+    )
+    expect(text).toContain(`livestate_state_table_cache_tables{taskmanager="tm-1"} ${budget.tableCache}`)
+    expect(text).toContain(
       `livestate_state_memory_used_bytes{taskmanager="tm-1",part="object_cache"} ${m.objectCacheBytes}`,
     )
     expect(text).toMatch(/livestate_state_memory_used_bytes\{taskmanager="tm-1",part="leveldb"\} \d+/)

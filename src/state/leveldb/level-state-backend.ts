@@ -1,8 +1,8 @@
 // The LevelDB state backend of one TaskManager (Flink's EmbeddedRocksDBStateBackend, on LevelDB):
 // one DB per TaskManager under the state dir, one sublevel per (operator uid, state name), the
-// TaskManager's memory budget split into block cache, write buffers and the object cache. The working
-// DB is cleared on open (recreated when garbled): after a stop it is never trusted (state comes back
-// from checkpoints).
+// TaskManager's memory budget split into block cache, mapped tables (the table cache), write buffers
+// and the object cache. The working DB is cleared on open (recreated when garbled): after a stop it is
+// never trusted (state comes back from checkpoints).
 //
 // A table created for key groups that a live table of the same state already covers (a task restarted
 // after a failure) replaces it: the old table is fenced (its unwritten writes dropped) and the range is
@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { LevelStore } from '../../../storage/leveldb/level-store.ts'
-import type { MemoryBudget } from '../../../storage/memory-budget.ts'
+import { type MemoryBudget, maxOpenFilesOf } from '../../../storage/memory-budget.ts'
 import type { OrderedStore } from '../../../storage/ordered-store.ts'
 import { isStorageError } from '../../../storage/storage-error.ts'
 import { keyGroupChars } from '../namespace.ts'
@@ -90,7 +90,14 @@ export class LevelStateBackend implements StateTableFactory {
     budget: MemoryBudget,
     options: LevelStateBackendOptions = {},
   ): Promise<LevelStateBackend> {
-    const storeOptions = { createIfMissing: true, cacheSize: budget.blockCache, writeBufferSize: budget.writeBuffer }
+    const storeOptions = {
+      createIfMissing: true,
+      cacheSize: budget.blockCache,
+      writeBufferSize: budget.writeBuffer,
+      // Open tables are mmapped and their touched pages count in RSS: the budget sizes the table cache.
+      maxOpenFiles: maxOpenFilesOf(budget),
+      maxFileSize: budget.tableFileSize,
+    }
     if (!(options.clear ?? true))
       return new LevelStateBackend(await LevelStore.open(location, storeOptions), budget, location, options)
     // Never trusted after a stop, so a DB that fails to open or to clear (garbled by a crash) is
