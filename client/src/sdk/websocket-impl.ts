@@ -58,19 +58,13 @@ export function onMessageData(socket: WebSocketLike, receive: (data: unknown) =>
 }
 
 /**
- * Under `ws` in Node, holds what is sent from now on in the TCP socket until the microtasks of this
- * tick have run (then calls `released`), so the frames sent while handling one batch of answers leave
- * in one write system call instead of one each — the syscall was over half the client's CPU per read
- * at 64 in flight. Nothing is held past the current tick. Returns false (nothing held) elsewhere:
- * `_socket` is not public `ws` API, hence the feature test; browsers batch on their own.
+ * Under `ws` in Node: the TCP socket's cork/uncork, so a connection can let several frames leave in
+ * one write system call instead of one each (the syscall was over half the client's CPU per read at
+ * 64 in flight). Undefined elsewhere: `_socket` is not public `ws` API, hence the feature test;
+ * browsers batch on their own.
  */
-export function holdWritesThisTick(socket: WebSocketLike, released: () => void): boolean {
+export function corkableTransport(socket: WebSocketLike): { cork(): void; uncork(): void } | undefined {
   const tcp = (socket as Partial<NodeWs>)._socket
-  if (typeof tcp?.cork !== 'function' || typeof tcp.uncork !== 'function') return false
-  tcp.cork()
-  queueMicrotask(() => {
-    released()
-    tcp.uncork!()
-  })
-  return true
+  if (typeof tcp?.cork !== 'function' || typeof tcp.uncork !== 'function') return undefined
+  return tcp as { cork(): void; uncork(): void }
 }
