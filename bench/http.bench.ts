@@ -5,7 +5,7 @@
 import { type WorkloadProcess, startWorkload } from './child.ts'
 import { profileSection, profileTarget, profilingRequested } from './fanout-profile.ts'
 import { keyPath } from './http-job.ts'
-import { type LoadResult, httpLoad, loadProblems } from './http-load.ts'
+import { type LoadOptions, type LoadResult, httpLoad, loadProblems } from './http-load.ts'
 import { scaled } from './scale.ts'
 import type { BenchRow, Suite, SuiteReport } from './suite.ts'
 import { formatNumber } from './table.ts'
@@ -33,15 +33,7 @@ export const httpSuite: Suite = {
     log(`baseline: Hono + Map, ${formatNumber(keys)} keys, ${load.seconds} s at c=${CONNECTIONS}`)
     const baseline = await withServer(
       startWorkload<Record<string, unknown>>(WORKLOADS, 'hono', { keys }, { timeoutMs: SERVER_TIMEOUT_MS }),
-      async (ready, server) => {
-        const cpu = cpuMarks(server)
-        return {
-          ready,
-          shape: await responseShape(ready.url),
-          http: await httpLoad(ready.url, { ...load, mark: cpu.mark }),
-          cpu: cpu.marks,
-        }
-      },
+      (ready, server) => measureHttp(ready, server, load),
     )
 
     log(
@@ -55,12 +47,8 @@ export const httpSuite: Suite = {
       { timeoutMs: SERVER_TIMEOUT_MS, ...(profile ? { nodeArgs: profile.nodeArgs } : {}) },
     )
     const livestate = await withServer(server, async (ready, server) => {
-      const cpu = cpuMarks(server)
       return {
-        ready,
-        shape: await responseShape(ready.url),
-        http: await httpLoad(ready.url, { ...load, mark: cpu.mark }),
-        cpu: cpu.marks,
+        ...(await measureHttp(ready, server, load)),
         ws: await wsLoad(ready.url, {
           keys,
           inFlight: WS_IN_FLIGHT,
@@ -119,8 +107,8 @@ export const httpSuite: Suite = {
 }
 
 function readBackend(): 'heap' | 'leveldb' {
-  // heap until the LevelDB backend is wired into startEmbedded; then make leveldb (the product default) the default here.
-  const b = process.env.BENCH_STATE_BACKEND ?? 'heap'
+  // leveldb, the product default and what the issue measures ("state in LevelDB"); heap on request
+  const b = process.env.BENCH_STATE_BACKEND ?? 'leveldb'
   if (b !== 'heap' && b !== 'leveldb')
     throw new TypeError(`BENCH_STATE_BACKEND must be heap or leveldb, got ${JSON.stringify(b)}`)
   return b
@@ -158,6 +146,21 @@ function cpuNote(...sides: { http: LoadResult; cpu: Partial<Record<'start' | 'en
     `Per server CPU-second (HTTP): livestate ${formatNumber(l.perCpuSecond)} req, baseline ${formatNumber(b.perCpuSecond)} req, ` +
     `ratio ${(l.perCpuSecond / b.perCpuSecond).toFixed(2)}×; server CPU share of wall time: livestate ${(100 * l.share).toFixed(0)}%, baseline ${(100 * b.share).toFixed(0)}%.`
   )
+}
+
+/** The answer shape and an HTTP load run against `ready.url`, with the server's CPU marked around it. */
+async function measureHttp(
+  ready: Ready,
+  server: WorkloadProcess<Record<string, unknown>>,
+  load: Omit<LoadOptions, 'mark'>,
+) {
+  const cpu = cpuMarks(server)
+  return {
+    ready,
+    shape: await responseShape(ready.url),
+    http: await httpLoad(ready.url, { ...load, mark: cpu.mark }),
+    cpu: cpu.marks,
+  }
 }
 
 /** Waits for the server's 'ready', runs `use`, then stops the server and waits for its process to exit. */
