@@ -24,7 +24,7 @@ export type LevelStateTableStats = WriteStats
 
 const RESTORE_BATCH = 10_000
 /** Frozen entries captured per turn of the event loop by a snapshot's asynchronous phase. */
-const CAPTURE_SLICE = 2_048
+const CAPTURE_SLICE = 512
 /** Entries of one primary key skipped in a primaryKeys scan before it seeks past them. */
 const SEEK_AFTER_SKIPPED = 32
 

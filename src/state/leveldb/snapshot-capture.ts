@@ -19,7 +19,7 @@ import type { DirtyList } from './object-cache.ts'
 import type { Batch } from './write-behind.ts'
 
 /** Entries captured, bucketed or merged between two turns of the event loop. */
-const SLICE = 2_048
+const SLICE = 512
 
 /** Overlay entries of one key group by binary-string key (null: deleted). */
 export type Bucket = Map<string, Uint8Array | null>
