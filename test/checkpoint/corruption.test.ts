@@ -17,13 +17,21 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { completeCheckpoints, type ManifestSummary, sourceCount, waitUntil } from '../support/checkpoint-inspect.ts'
+import {
+  completeCheckpoints,
+  sourceCount,
+  traceOf,
+  type ManifestSummary,
+  waitUntil,
+} from '../support/checkpoint-inspect.ts'
 import { killHard, type LivestateProcess, ROOT, runJobProcess, stopQuietly } from '../support/livestate-process.ts'
 import { seededRandom } from '../support/seeded-random.ts'
 import { IngestFeeder } from '../support/ingest-feeder.ts'
 import { type TotalsOracle, totalsEvents, totalsOracle, writeTotalsNdjson } from '../support/totals-input.ts'
 import { diffTotals, dumpTotals, getJob, settledDiff, TOTALS_JOB, totalProcessed } from '../support/totals-state.ts'
 
+/** The trace file the tests of this file keep beside the state dir. */
+const traceFile = (stateDir: string) => join(stateDir, '..', 'trace.ndjson')
 const JOB = join(ROOT, 'test/fixtures/checkpoint/totals-job.ts')
 const N = 60_000
 // 10 ms every 200 records: the input lasts ~3 s, so several checkpoints complete mid-run.
@@ -43,15 +51,6 @@ function start(stateDir: string, args: string[] = [], env: Record<string, string
   })
   procs.push(p)
   return p
-}
-
-function traceOf(stateDir: string, pid: number | undefined): number[] {
-  return readFileSync(join(stateDir, '..', 'trace.ndjson'), 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as { pid: number; before: number })
-    .filter((t) => t.pid === pid)
-    .map((t) => t.before)
 }
 
 /** A copy of the killed run's state dir to damage. */
@@ -133,7 +132,9 @@ describe('a damaged newest checkpoint is skipped for the previous one', () => {
         .split('\n')
         .find((l) => l.includes(`checkpoint ${newest!.id} is damaged`))
       expect(warning, p.stderr()).toMatch(reason)
-      expect(traceOf(stateDir, p.child.pid), 'restored the previous checkpoint').toEqual([sourceCount(previous!)])
+      expect(traceOf(traceFile(stateDir), p.child.pid), 'restored the previous checkpoint').toEqual([
+        sourceCount(previous!),
+      ])
       expect(await settledDiff(url, oracle)).toEqual([])
     })
   }
@@ -186,7 +187,7 @@ describe('a damaged newest checkpoint of a job reading HTTP ingest', () => {
       30_000, // replaying the log after a restart is slow when the whole suite shares 2 cores
       50,
     ).catch(() => {})
-    expect(traceOf(stateDir, second.child.pid)).toEqual([sourceCount(previous!)])
+    expect(traceOf(traceFile(stateDir), second.child.pid)).toEqual([sourceCount(previous!)])
     const dump = await waitUntil('every state readable', () => dumpTotals(url2).catch(() => undefined), 10_000, 50)
     expect(diffTotals(dump, totalsOracle(events))).toEqual([])
   })
@@ -205,7 +206,7 @@ describe('a garbled working LevelDB after a kill', () => {
     }
     const newest = completeCheckpoints(stateDir, TOTALS_JOB)[0]!
     const { p, url } = await runToEnd(stateDir)
-    expect(traceOf(stateDir, p.child.pid)).toEqual([sourceCount(newest)])
+    expect(traceOf(traceFile(stateDir), p.child.pid)).toEqual([sourceCount(newest)])
     expect(await settledDiff(url, oracle)).toEqual([])
   })
 })

@@ -3,16 +3,18 @@
 // Crashes while writing a checkpoint resume from the previous complete one; after the manifest rename
 // from the new one; crashes while restoring (or rescaling) leave the checkpoints usable. Input comes
 // through HTTP ingest while checkpoints run, so each step is reached with records in flight.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { checkpointsDir, completeCheckpoints, sourceCount, waitUntil } from '../support/checkpoint-inspect.ts'
+import { checkpointsDir, completeCheckpoints, sourceCount, traceOf, waitUntil } from '../support/checkpoint-inspect.ts'
 import { IngestFeeder } from '../support/ingest-feeder.ts'
 import { killHard, type LivestateProcess, ROOT, runJobProcess, stopQuietly } from '../support/livestate-process.ts'
 import { type TotalsEvent, totalsEvents, totalsOracle } from '../support/totals-input.ts'
 import { ownershipViolations, scanState, settledDiff, TOTALS_JOB, totalProcessed } from '../support/totals-state.ts'
 
+/** The trace file the tests of this file keep beside the state dir. */
+const traceFile = (stateDir: string) => join(stateDir, '..', 'trace.ndjson')
 const JOB = join(ROOT, 'test/fixtures/checkpoint/totals-job.ts')
 const N = 20_000
 const BATCH = 400
@@ -33,17 +35,6 @@ function start(stateDir: string, args: string[], extraEnv: Record<string, string
   const p = runJobProcess(JOB, stateDir, args, { LS_SOURCE: 'http', LS_TRACE: trace, ...extraEnv })
   procs.push(p)
   return p
-}
-
-function traceOf(stateDir: string, pid: number | undefined): number[] {
-  const file = join(stateDir, '..', 'trace.ndjson')
-  if (!existsSync(file)) return []
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as { pid: number; before: number })
-    .filter((t) => t.pid === pid)
-    .map((t) => t.before)
 }
 
 async function expectCrashAt(p: LivestateProcess, step: string): Promise<void> {
@@ -68,7 +59,7 @@ async function restartAndCheck(
   await waitUntil('every acknowledged event processed', async () => (await totalProcessed(url)) === N, 30_000, 50)
   expect(await settledDiff(url, totalsOracle(feeder.ackedEvents))).toEqual([])
   // The first update of 'total' after the restart starts from the restored checkpoint's position.
-  expect(traceOf(stateDir, p.child.pid)).toEqual([newest === undefined ? 0 : sourceCount(newest)])
+  expect(traceOf(traceFile(stateDir), p.child.pid)).toEqual([newest === undefined ? 0 : sourceCount(newest)])
   return { url, resumedFrom: newest?.id }
 }
 

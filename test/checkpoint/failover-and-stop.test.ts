@@ -6,13 +6,23 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { completeCheckpoints, sourceCount, waitUntil } from '../support/checkpoint-inspect.ts'
+import { completeCheckpoints, sourceCount, traceOf, waitUntil } from '../support/checkpoint-inspect.ts'
 import { IngestFeeder } from '../support/ingest-feeder.ts'
 import { type LivestateProcess, ROOT, runJobProcess, stopQuietly } from '../support/livestate-process.ts'
 import { randomInt, seededRandom } from '../support/seeded-random.ts'
 import { totalsEvents, totalsOracle, writeTotalsNdjson } from '../support/totals-input.ts'
-import { diffTotals, dumpTotals, getJob, settledDiff, TOTALS_JOB, totalProcessed } from '../support/totals-state.ts'
+import {
+  diffTotals,
+  dumpTotals,
+  getJob,
+  settledDiff,
+  totalProcessed,
+  TOTALS_JOB,
+  waitForFinished,
+} from '../support/totals-state.ts'
 
+/** The trace file the tests of this file keep beside the state dir. */
+const traceFile = (stateDir: string) => join(stateDir, '..', 'trace.ndjson')
 const JOB = join(ROOT, 'test/fixtures/checkpoint/totals-job.ts')
 const SLOW = { LS_PAUSE_EVERY: '200', LS_PAUSE_MS: '10' }
 const dirs: string[] = []
@@ -28,26 +38,6 @@ function start(stateDir: string, args: string[], env: Record<string, string>): L
   const p = runJobProcess(JOB, stateDir, args, { LS_TRACE: join(stateDir, '..', 'trace.ndjson'), ...env })
   procs.push(p)
   return p
-}
-
-function traceOf(stateDir: string, pid: number | undefined): number[] {
-  const file = join(stateDir, '..', 'trace.ndjson')
-  if (!existsSync(file)) return []
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as { pid: number; before: number })
-    .filter((t) => t.pid === pid)
-    .map((t) => t.before)
-}
-
-async function waitForFinished(url: string): Promise<void> {
-  await waitUntil(
-    'the job to finish',
-    async () => (await getJob(url).catch(() => undefined))?.status === 'FINISHED',
-    60_000,
-    50,
-  )
 }
 
 afterEach(async () => {
@@ -76,7 +66,7 @@ describe('a user function that throws once at a random record', () => {
     expect(existsSync(marker), `the injected failure at seq ${failSeq} happened`).toBe(true)
     expect(readFileSync(marker, 'utf8')).toBe(String(p.child.pid))
     expect(p.child.exitCode, 'the same process recovered').toBeNull()
-    const trace = traceOf(stateDir, p.child.pid)
+    const trace = traceOf(traceFile(stateDir), p.child.pid)
     expect(trace, 'two attempts: the first from scratch, the restart from a checkpoint').toHaveLength(2)
     expect(trace[0]).toBe(0)
     expect(trace[1]).toBeGreaterThanOrEqual(N / 2)
@@ -97,7 +87,7 @@ describe('a user function that throws once at a random record', () => {
     const url = await p.url
     await waitForFinished(url)
     expect(existsSync(marker), `the injected failure at seq ${failSeq} happened`).toBe(true)
-    const trace = traceOf(stateDir, p.child.pid)
+    const trace = traceOf(traceFile(stateDir), p.child.pid)
     expect(trace).toHaveLength(2)
     expect(trace[1]).toBeLessThanOrEqual(failSeq)
     expect(await settledDiff(url, oracle)).toEqual([])
@@ -132,7 +122,7 @@ describe('graceful stop', () => {
     const second = start(stateDir, [], { LS_INPUT: input })
     const url = await second.url
     await waitForFinished(url)
-    expect(traceOf(stateDir, second.child.pid), 'resumed from the final checkpoint').toEqual([stoppedAt])
+    expect(traceOf(traceFile(stateDir), second.child.pid), 'resumed from the final checkpoint').toEqual([stoppedAt])
     expect(await settledDiff(url, oracle)).toEqual([])
   })
 
@@ -156,13 +146,13 @@ describe('graceful stop', () => {
     url = await second.url
     const restored = await waitUntil('every state readable', () => dumpTotals(url).catch(() => undefined), 10_000, 20)
     expect(diffTotals(restored, totalsOracle(events)), 'the exact state, before any new input').toEqual([])
-    expect(traceOf(stateDir, second.child.pid), 'no event processed again').toEqual([])
+    expect(traceOf(traceFile(stateDir), second.child.pid), 'no event processed again').toEqual([])
     const more = totalsEvents(N + 100, 73).slice(N)
     const extra = new IngestFeeder(more, 100, 'extra')
     expect(await extra.run(url)).toBe('done')
     expect(extra.acked.get(0)!.position, 'ingest positions continue after the restart').toBe(String(N + 100))
     await waitUntil('the new events processed', async () => (await totalProcessed(url)) === N + 100, 10_000, 20)
-    expect(traceOf(stateDir, second.child.pid)).toEqual([N])
+    expect(traceOf(traceFile(stateDir), second.child.pid)).toEqual([N])
     expect(await settledDiff(url, totalsOracle([...events, ...more]))).toEqual([])
   })
 })

@@ -3,15 +3,23 @@
 // sum and last seq must equal an oracle computed from the same seeded input. Each test also proves its
 // fault happened (the child died of SIGKILL) and that the restart restored a checkpoint (the 'total'
 // counter's first update after the restart starts from exactly that checkpoint's source position).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { completeCheckpoints, sourceCount, waitUntil } from '../support/checkpoint-inspect.ts'
+import { completeCheckpoints, sourceCount, traceOf, waitUntil } from '../support/checkpoint-inspect.ts'
 import { killHard, type LivestateProcess, ROOT, runJobProcess, stopQuietly } from '../support/livestate-process.ts'
 import { randomInt, seededRandom } from '../support/seeded-random.ts'
 import { totalsEvents, totalsOracle, writeTotalsNdjson } from '../support/totals-input.ts'
-import { getJob, getKey, postBatch, settledDiff, TOTALS_JOB, totalProcessed } from '../support/totals-state.ts'
+import {
+  getJob,
+  getKey,
+  postBatch,
+  settledDiff,
+  totalProcessed,
+  TOTALS_JOB,
+  waitForFinished,
+} from '../support/totals-state.ts'
 
 const JOB = join(ROOT, 'test/fixtures/checkpoint/totals-job.ts')
 const dirs: string[] = []
@@ -33,31 +41,6 @@ afterEach(async () => {
   for (const p of procs.splice(0)) await stopQuietly(p)
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
-
-/** The `before` value of the trace lines written by process `pid` (one per task attempt). */
-function traceOf(file: string, pid: number | undefined): number[] {
-  let text = ''
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch {
-    return []
-  }
-  return text
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as { pid: number; before: number })
-    .filter((t) => t.pid === pid)
-    .map((t) => t.before)
-}
-
-async function waitForFinished(url: string): Promise<void> {
-  await waitUntil(
-    'the job to finish',
-    async () => (await getJob(url).catch(() => undefined))?.status === 'FINISHED',
-    60_000,
-    50,
-  )
-}
 
 describe('SIGKILL at a random moment after a completed checkpoint', () => {
   it('NDJSON job of 1M events: the restarted job resumes from the newest checkpoint and every key is exact', async () => {

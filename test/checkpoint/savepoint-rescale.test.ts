@@ -2,11 +2,11 @@
 // restores into another parallelism with `run --from-savepoint DIR --parallelism N`, 2 → 3 → 1. After
 // each rescale every key is answered by exactly the subtask Flink's key-group assignment names, and the
 // final values equal the oracle. Changing maxParallelism is refused with one clear line.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type ManifestSummary, sourceCount, waitUntil } from '../support/checkpoint-inspect.ts'
+import { sourceCount, traceOf, type ManifestSummary, waitUntil } from '../support/checkpoint-inspect.ts'
 import {
   killHard,
   type LivestateProcess,
@@ -56,17 +56,6 @@ function start(name: string, args: string[], env: Record<string, string> = {}): 
   })
   procs.push(p)
   return p
-}
-
-function traceOf(pid: number | undefined): number[] {
-  const file = join(root, 'trace.ndjson')
-  if (!existsSync(file)) return []
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as { pid: number; before: number })
-    .filter((t) => t.pid === pid)
-    .map((t) => t.before)
 }
 
 function readSavepoint(dir: string): ManifestSummary {
@@ -124,7 +113,10 @@ describe('savepoints and rescaling 2 → 3 → 1', () => {
       60_000,
       50,
     )
-    expect(traceOf(p.child.pid), 'the first update started from the savepoint state').toEqual([from])
+    expect(
+      traceOf(join(root, 'trace.ndjson'), p.child.pid),
+      'the first update started from the savepoint state',
+    ).toEqual([from])
     expect(await settledDiff(url, oracle)).toEqual([])
     await expectOwnership(url, 3)
   })
@@ -138,7 +130,7 @@ describe('savepoints and rescaling 2 → 3 → 1', () => {
       60_000,
       50,
     )
-    expect(traceOf(p.child.pid)).toEqual([sourceCount(sp2)])
+    expect(traceOf(join(root, 'trace.ndjson'), p.child.pid)).toEqual([sourceCount(sp2)])
     expect(await settledDiff(url, oracle)).toEqual([])
     await expectOwnership(url, 1)
   })

@@ -60,3 +60,17 @@ export async function waitUntil<T>(
     await new Promise((r) => setTimeout(r, every))
   }
 }
+
+/**
+ * The `before` values the totals fixture's 'total' operator traced (LS_TRACE) for process `pid`: one
+ * per task attempt, the counter it started from — so a test sees which state a restart began from.
+ */
+export function traceOf(file: string, pid: number | undefined): number[] {
+  if (!existsSync(file)) return []
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as { pid: number; before: number })
+    .filter((t) => t.pid === pid)
+    .map((t) => t.before)
+}

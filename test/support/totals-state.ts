@@ -2,6 +2,7 @@
 // every key with the oracle, listing the first differences so a failure says what went wrong.
 import { assignToKeyGroup, computeOperatorIndexForKeyGroup } from '../../src/keys/key-group-range-assignment.ts'
 import type { TotalsOracle } from './totals-input.ts'
+import { waitUntil } from './checkpoint-inspect.ts'
 
 export const TOTALS_JOB = 'totals'
 
@@ -160,4 +161,14 @@ export async function ownershipViolations(
   }
   await Promise.all(Array.from({ length: 16 }, worker))
   return out
+}
+
+/** Waits (up to 60 s) until the totals job reports FINISHED. */
+export async function waitForFinished(url: string): Promise<void> {
+  await waitUntil(
+    'the job to finish',
+    async () => (await getJob(url).catch(() => undefined))?.status === 'FINISHED',
+    60_000,
+    50,
+  )
 }
