@@ -29,9 +29,15 @@ export interface CheckpointRecord {
   /** performance.now() when it completed; it ran over [completedAtMs − durationMs, completedAtMs]. */
   completedAtMs: number
   durationMs: number
+  /** Every file the checkpoint names (a delta's chain included). */
   sizeBytes: number
+  /** Its own files: what it wrote. */
+  writtenBytes: number
   maxSyncPauseMs: number
+  /** Records in its own files (a delta: the keys changed since the checkpoint before). */
   entries: number
+  /** Whether it wrote deltas (incremental) rather than every state in full. */
+  incremental: boolean
 }
 
 export interface ServeReport {
@@ -49,6 +55,8 @@ export interface ServeReport {
   rssMb: number
   /** The LevelDB state backend's own figures (object cache, LevelDB bytes on disk, …). */
   backend: Record<string, unknown> | undefined
+  /** Chains of incremental checkpoints compacted into full files (off the task thread) so far. */
+  compactions: number
 }
 
 export interface ServeArgs {
@@ -85,11 +93,12 @@ export const workloads: Record<string, Workload> = {
     coordinator.onCompleted((c) => {
       const s = coordinator.lastStats
       if (!s || s.checkpointId !== c.checkpointId || c.manifest.savepoint) return
-      const entries = Object.values(c.manifest.operators)
+      const states = Object.values(c.manifest.operators)
         .flatMap((op) => op.subtasks)
         .flatMap((st) => Object.values(st.states))
-        .reduce((n, f) => n + f.entries, 0)
-      checkpoints.push({ ...s, completedAtMs: performance.now(), entries })
+      const entries = states.reduce((n, f) => n + f.entries, 0)
+      const incremental = states.some((f) => f.deltaOf !== undefined)
+      checkpoints.push({ ...s, completedAtMs: performance.now(), entries, incremental })
     })
     try {
       await whenServing(h)
@@ -160,6 +169,7 @@ export const workloads: Record<string, Workload> = {
             cpuSinceMs,
             rssMb: process.memoryUsage().rss / 2 ** 20,
             backend: h.backends[0] ? { ...(await h.backends[0].metrics()) } : undefined,
+            compactions: coordinator.chains.compactions,
           }
           io.send({ type: 'reply', report })
         }

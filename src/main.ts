@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { Registry } from 'prom-client'
 import { levelStoreFactory } from '../storage/leveldb/level-store.ts'
 import { parseSize, splitMemoryBudget } from '../storage/memory-budget.ts'
+import { levelDbTableReads } from '../storage/leveldb/table-reads.ts'
 import { registerBackendMetrics } from './state/leveldb/backend-metrics.ts'
 import { LevelStateBackend } from './state/leveldb/level-state-backend.ts'
 import type { JobDefinition } from './api/job.ts'
@@ -42,6 +43,8 @@ export interface EmbeddedOptions {
   fromSavepoint?: string
   /** Completed checkpoints kept on disk (older ones are deleted once a newer one completes). */
   retainCheckpoints?: number
+  /** Incremental checkpoints a state's chain may hold before it is compacted; 0: all full (default 32). */
+  checkpointChain?: number
   /** Called with one line when a damaged checkpoint is skipped. */
   warn?: (line: string) => void
 }
@@ -82,7 +85,10 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
       o.parallelism === undefined ? {} : { parallelism: o.parallelism },
     )
     const subtasks = probe.graph.vertices.reduce((n, v) => Math.max(n, v.parallelism), 1)
-    const budget = splitMemoryBudget(parseSize(o.memory ?? '256mb'), { slots: Math.ceil(subtasks / taskManagers) })
+    const budget = splitMemoryBudget(parseSize(o.memory ?? '256mb'), {
+      slots: Math.ceil(subtasks / taskManagers),
+      mmapReads: levelDbTableReads().mmap,
+    })
     for (let i = 0; i < taskManagers; i++)
       backends.push(await LevelStateBackend.open(join(jobDir, `tm-${i + 1}`), budget))
   }
@@ -113,6 +119,7 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
         ...DEFAULT_CHECKPOINT_OPTIONS,
         interval: o.checkpointInterval ?? DEFAULT_CHECKPOINT_OPTIONS.interval,
         retain: o.retainCheckpoints ?? DEFAULT_CHECKPOINT_OPTIONS.retain,
+        maxChainDeltas: o.checkpointChain ?? DEFAULT_CHECKPOINT_OPTIONS.maxChainDeltas,
       },
       highestId: await storage.highestId(),
     },
@@ -123,6 +130,9 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
   // The ingest log is truncated only behind the oldest checkpoint still retained: a damaged newer one
   // makes a restart fall back to an older one, whose events must still be there.
   const retainedPositions: Record<string, unknown>[] = []
+  if (master.coordinator)
+    master.coordinator.onCompactionError = (e) =>
+      o.warn?.(`compacting checkpoint files failed (${e.message}); later checkpoints keep the longer chain`)
   master.coordinator?.onCompleted((c) => {
     if (c.manifest.savepoint) return
     const positions: Record<string, unknown> = {}

@@ -8,6 +8,7 @@
 import type { CheckpointBarrier } from '../runtime/stream-element.ts'
 import type { CheckpointStorage, CompletedCheckpoint } from './checkpoint-storage.ts'
 import { buildManifest, filesOf, type TaskSnapshot } from './manifest.ts'
+import { StateChains } from './state-chains.ts'
 
 export interface CheckpointCoordinatorOptions {
   /** ms between checkpoints; 0 disables periodic checkpoints (savepoints still work). */
@@ -15,6 +16,11 @@ export interface CheckpointCoordinatorOptions {
   timeout: number
   tolerableFailures: number
   retain: number
+  /**
+   * Incremental checkpoints (state-chain.ts): delta files a state's chain may hold before it is
+   * compacted into a full file. 0: every checkpoint writes every state in full.
+   */
+  maxChainDeltas: number
 }
 
 export const DEFAULT_CHECKPOINT_OPTIONS: CheckpointCoordinatorOptions = {
@@ -22,6 +28,7 @@ export const DEFAULT_CHECKPOINT_OPTIONS: CheckpointCoordinatorOptions = {
   timeout: 60_000,
   tolerableFailures: 3,
   retain: 3,
+  maxChainDeltas: 32,
 }
 
 /** What the coordinator needs from its job. */
@@ -39,6 +46,8 @@ export interface CheckpointStats {
   sizeBytes: number
   /** The longest time any task stopped processing for the synchronous phase. */
   maxSyncPauseMs: number
+  /** Bytes this checkpoint wrote (its own files; sizeBytes also counts the older files it names). */
+  writtenBytes: number
 }
 
 interface Pending {
@@ -46,6 +55,8 @@ interface Pending {
   checkpointId: number
   dir: string
   savepoint: boolean
+  /** The checkpoint the tasks may write deltas against (incremental checkpoints). */
+  base: CompletedCheckpoint | undefined
   expected: Set<string>
   acks: TaskSnapshot[]
   timer: NodeJS.Timeout
@@ -67,6 +78,8 @@ export class CheckpointCoordinator {
   private periodic: NodeJS.Timeout | undefined
   private readonly listeners = new Set<(c: CompletedCheckpoint) => void>()
   private queue: Promise<unknown> = Promise.resolve()
+  /** Chains of incremental checkpoints: linking deltas to their base, compaction. */
+  readonly chains: StateChains
 
   constructor(
     private readonly job: CheckpointedJob,
@@ -76,8 +89,12 @@ export class CheckpointCoordinator {
     highestId: number,
   ) {
     this.latest = restoredFrom
+    this.chains = new StateChains(options.maxChainDeltas)
     this.nextId = Math.max(highestId, restoredFrom?.checkpointId ?? 0) + 1
   }
+
+  /** Told when compacting a chain failed (the chain just stays longer; nothing is lost). */
+  onCompactionError: ((e: Error) => void) | undefined
 
   onCompleted(listener: (c: CompletedCheckpoint) => void): () => void {
     this.listeners.add(listener)
@@ -123,6 +140,9 @@ export class CheckpointCoordinator {
       throw new Error(`job '${this.job.name}' is not running`)
     }
     const executions = this.job.executions()
+    // A delta may only build on a checkpoint in the checkpoints directory (not a savepoint).
+    const incremental = !savepoint && this.options.maxChainDeltas > 0
+    const base = incremental && this.latest && !this.latest.manifest.savepoint ? this.latest : undefined
     return new Promise<CompletedCheckpoint>((resolve, reject) => {
       const timer = setTimeout(
         () => this.fail(checkpointId, `checkpoint ${checkpointId} timed out after ${this.options.timeout} ms`),
@@ -134,6 +154,7 @@ export class CheckpointCoordinator {
         checkpointId,
         dir,
         savepoint,
+        base,
         expected: new Set(executions.map((e) => e.executionId)),
         acks: [],
         timer,
@@ -143,6 +164,8 @@ export class CheckpointCoordinator {
       const barrier: CheckpointBarrier = {
         checkpointId,
         dir,
+        ...(base ? { base: base.checkpointId } : {}),
+        ...(savepoint ? { savepoint: true } : {}),
         ...(options.stopAfter ? { stopAfter: true } : {}),
         ...(options.final ? { final: true } : {}),
       }
@@ -180,12 +203,16 @@ export class CheckpointCoordinator {
   private async complete(p: Pending): Promise<void> {
     try {
       const manifest = buildManifest(this.job.name, p.checkpointId, p.savepoint, p.acks)
+      this.chains.link(manifest, p.base)
       await this.storage.complete(p.dir, manifest)
       const completed: CompletedCheckpoint = { checkpointId: p.checkpointId, dir: p.dir, manifest }
       this.lastStats = {
         checkpointId: p.checkpointId,
         durationMs: performance.now() - p.triggeredAt,
         sizeBytes: filesOf(manifest).reduce((n, f) => n + f.size, 0),
+        writtenBytes: filesOf(manifest)
+          .filter((f) => !f.file.startsWith('../'))
+          .reduce((n, f) => n + f.size, 0),
         maxSyncPauseMs: p.acks.reduce((m, a) => Math.max(m, a.syncMs), 0),
       }
       this.consecutiveFailures = 0
@@ -193,7 +220,16 @@ export class CheckpointCoordinator {
         this.latest = completed
         this.completedCount++
         this.latestAt = new Date()
-        await this.storage.retain(this.options.retain, p.checkpointId)
+        await this.storage.retain(this.options.retain, p.checkpointId, this.chains.pinned())
+        this.chains.maybeCompact(
+          completed,
+          (e) => this.onCompactionError?.(e),
+          () => {
+            const latest = this.latest?.checkpointId
+            if (latest !== undefined)
+              this.storage.retain(this.options.retain, latest, this.chains.pinned()).catch(() => {})
+          },
+        )
       }
       for (const l of this.listeners) l(completed)
       p.resolve(completed)

@@ -6,6 +6,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { join } from 'node:path'
 import { crashPoint } from './crash-points.ts'
 import { type CheckpointManifest, filesOf, MANIFEST_FILE } from './manifest.ts'
+import { siblingOf } from './state-chain.ts'
 import { fileSha256 } from './state-file.ts'
 
 export interface CompletedCheckpoint {
@@ -108,21 +109,38 @@ export class CheckpointStorage {
     return { checkpoint: undefined, rejected, complete }
   }
 
-  /** Deletes complete checkpoints beyond the newest `retain` and incomplete ones older than the newest complete. */
-  async retain(retain: number, latestCompleteId: number): Promise<void> {
+  /**
+   * Deletes complete checkpoints beyond the newest `retain` and incomplete ones older than the newest
+   * complete — except directories whose files a retained checkpoint's chains name (incremental
+   * checkpoints) or that `pinned` lists (a compaction reads them).
+   */
+  async retain(retain: number, latestCompleteId: number, pinned: ReadonlySet<string> = new Set()): Promise<void> {
     let kept = 0
+    const needed = new Set(pinned)
+    const doomed: string[] = []
     for (const id of await this.checkpointIds()) {
-      const dir = join(this.checkpointsDir, `chk-${id}`)
-      const hasManifest = await stat(join(dir, MANIFEST_FILE)).then(
-        () => true,
-        () => false,
-      )
-      if (hasManifest && id <= latestCompleteId) {
-        if (++kept > retain) await rm(dir, { recursive: true, force: true })
-      } else if (!hasManifest && id < latestCompleteId) {
-        await rm(dir, { recursive: true, force: true })
-      }
+      const name = `chk-${id}`
+      const dir = join(this.checkpointsDir, name)
+      const manifest = await readFile(join(dir, MANIFEST_FILE), 'utf8').then(parseManifest, () => undefined)
+      if (manifest && id <= latestCompleteId) {
+        if (++kept > retain) doomed.push(name)
+        else for (const f of filesOf(manifest)) needed.add(siblingOf(f.file) ?? name)
+      } else if (!manifest && id < latestCompleteId) doomed.push(name)
     }
+    // A directory still named by a chain stays, but without its manifest it is no checkpoint any more.
+    for (const name of doomed)
+      if (!needed.has(name)) await rm(join(this.checkpointsDir, name), { recursive: true, force: true })
+      else await rm(join(this.checkpointsDir, name, MANIFEST_FILE), { force: true })
+  }
+}
+
+/** A manifest's JSON, or undefined when it is not (truncated by a crash, damaged). */
+function parseManifest(text: string): CheckpointManifest | undefined {
+  try {
+    const m = JSON.parse(text) as CheckpointManifest
+    return typeof m === 'object' && m !== null && typeof m.operators === 'object' ? m : undefined
+  } catch {
+    return undefined
   }
 }
 

@@ -7,6 +7,7 @@ import type { InternalTimer } from '../runtime/timer-service.ts'
 import type { StateTable, StateTableFactory } from '../state/state-table.ts'
 import type { CompletedCheckpoint } from './checkpoint-storage.ts'
 import { crashPoint } from './crash-points.ts'
+import { readChain } from './state-chain.ts'
 import { readKeyGroups } from './state-file.ts'
 import { decodeTimer } from './timer-codec.ts'
 
@@ -40,9 +41,16 @@ export async function restoreKeyedState(
     const table = tables.create(operatorUid, name, { start, end })
     for (const s of overlapping) {
       const handle = s.states[name]
-      if (handle) await table.restore(readKeyGroups(join(checkpoint.dir, handle.file), handle, start, end))
+      if (handle) await table.restore(readChain(checkpoint.dir, handle, start, end))
       crashPoint('mid-restore')
     }
+    // Same key groups as one old subtask: the table holds exactly that checkpoint's state, and the
+    // next incremental checkpoint can write only what changes from here.
+    const same =
+      overlapping.length === 1 &&
+      overlapping[0]!.keyGroupRange.start === start &&
+      overlapping[0]!.keyGroupRange.end === end
+    if (same && !checkpoint.manifest.savepoint) table.restoredFrom?.(checkpoint.checkpointId)
     restored.tables.set(name, table)
   }
   for (const s of overlapping) {

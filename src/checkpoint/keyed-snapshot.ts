@@ -4,10 +4,11 @@
 import { mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { KeyedStateBackend } from '../state/keyed-state-backend.ts'
+import type { CheckpointBarrier } from '../runtime/stream-element.ts'
 import type { InternalTimer } from '../runtime/timer-service.ts'
 import { crashPoint } from './crash-points.ts'
 import type { KeyedSubtaskSnapshot } from './manifest.ts'
-import { type StateFileHandle, writeStateFile } from './state-file.ts'
+import { inChunks, type StateFileHandle, writeStateFile } from './state-file.ts'
 import { encodeTimer } from './timer-codec.ts'
 
 export type KeyedSnapshotWriter = (
@@ -22,11 +23,14 @@ export function snapshotKeyedBackend(
   backend: KeyedStateBackend,
   timers: { event: InternalTimer[]; processing: InternalTimer[] },
   subtaskIndex: number,
+  barrier: CheckpointBarrier,
 ): KeyedSnapshotWriter {
   const { keyGroupRange, operatorUid, operatorName, maxParallelism } = backend.options
+  // Savepoints are self-contained: only checkpoints may write a state's changes alone.
+  const incremental = barrier.savepoint ? undefined : { checkpointId: barrier.checkpointId, base: barrier.base }
   const views = backend.tableNames().map((name) => ({
     name,
-    view: backend.tableOf(name)!.snapshot(keyGroupRange.startKeyGroup, keyGroupRange.endKeyGroup),
+    view: backend.tableOf(name)!.snapshot(keyGroupRange.startKeyGroup, keyGroupRange.endKeyGroup, incremental),
   }))
   const timerEntries = [
     ...timers.event.map((t) => encodeTimer(t, 0)),
@@ -39,7 +43,8 @@ export function snapshotKeyedBackend(
     try {
       for (const { name, view } of views) {
         const rel = join(base, `${safeFileName(name)}-${subtaskIndex}.bin`)
-        states[name] = await writeStateFile(join(dir, rel), rel, view.entries(), () => crashPoint('mid-data-write'))
+        const handle = await writeStateFile(join(dir, rel), rel, view.entries(), () => crashPoint('mid-data-write'))
+        states[name] = view.deltaOf === undefined ? handle : { ...handle, deltaOf: view.deltaOf }
       }
     } finally {
       for (const { view } of views) await view.release()
@@ -48,7 +53,7 @@ export function snapshotKeyedBackend(
     if (timerEntries.length > 0) {
       const rel = join(base, `_timers-${subtaskIndex}.bin`)
       await mkdir(dirname(join(dir, rel)), { recursive: true })
-      timerFile = await writeStateFile(join(dir, rel), rel, toAsync(timerEntries))
+      timerFile = await writeStateFile(join(dir, rel), rel, inChunks(timerEntries))
     }
     return {
       keyGroupRange: keyGroupRange.toJSON(),
@@ -58,8 +63,4 @@ export function snapshotKeyedBackend(
       operatorName,
     }
   }
-}
-
-async function* toAsync<T>(items: T[]): AsyncIterable<T> {
-  yield* items
 }

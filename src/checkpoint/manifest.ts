@@ -71,12 +71,12 @@ export function buildManifest(
   return { version: 1, job, checkpointId, savepoint, completedAt: new Date().toISOString(), sources, operators }
 }
 
-/** Every file a manifest references. */
+/** Every file a manifest references: a delta's chain included (files of older checkpoints: ../chk-<id>/…). */
 export function filesOf(m: CheckpointManifest): StateFileHandle[] {
   const out: StateFileHandle[] = []
   for (const op of Object.values(m.operators)) {
     for (const s of op.subtasks) {
-      out.push(...Object.values(s.states))
+      for (const h of Object.values(s.states)) out.push(...(h.base ?? []), h)
       if (s.timers) out.push(s.timers)
     }
   }

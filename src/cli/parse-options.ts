@@ -8,6 +8,13 @@ export function parsePositiveInt(flag: string, value: string): number {
   return n
 }
 
+export function parseNonNegativeInt(flag: string, value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0)
+    throw new CliError(`invalid ${flag} '${value}'`, 'it must be a whole number, 0 or more', `Use e.g. ${flag} 32.`)
+  return n
+}
+
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/
 
 export function parseDuration(flag: string, value: string): number {

@@ -2,10 +2,9 @@
 // they never go backwards and keep answering while the job restores. A key group's records are
 // loaded on demand into a heap table (LRU by key group) and read through the same state kinds as
 // live reads (aggregates answer getResult, TTL hides expired values, windows list in-flight windows).
-import { join } from 'node:path'
 import type { AnyStateDescriptor } from '../api/state-descriptors.ts'
 import type { CompletedCheckpoint } from '../checkpoint/checkpoint-storage.ts'
-import { readKeyGroups } from '../checkpoint/state-file.ts'
+import { readChain } from '../checkpoint/state-chain.ts'
 import { assignToKeyGroup } from '../keys/key-group-range-assignment.ts'
 import { decodeKey, encodeKeyToBinaryString, type Key } from '../keys/key-codec.ts'
 import { HeapStateTable } from '../state/heap/heap-state-table.ts'
@@ -65,7 +64,7 @@ export class CommittedReader {
     const op = this.checkpoint.manifest.operators[ref.operatorUid]
     const sub = op?.subtasks.find((s) => s.keyGroupRange.start <= kg && s.keyGroupRange.end >= kg)
     const handle = sub?.states[ref.internalStateName]
-    if (handle) await table.restore(readKeyGroups(join(this.checkpoint.dir, handle.file), handle, kg, kg))
+    if (handle) await table.restore(readChain(this.checkpoint.dir, handle, kg, kg))
     const ttl = ref.descriptor.ttl ? new TtlPolicy(ref.descriptor.ttl) : undefined
     return { table, state: createStateKind<AbstractKeyedState>(ref.descriptor, table, READ_ONLY_KEYS, ttl) }
   }

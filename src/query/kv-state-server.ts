@@ -159,19 +159,20 @@ export class KvStateServer {
       },
     }
     if ('prefix' in selector) sub.stringPrefix = encodeKeyToBinaryString(selector.prefix).slice(0, -2)
-    feed.add(sub)
     // Changes made while nobody watched were not published, so they did not advance the sequence:
     // the snapshot must be numbered past every change sent before, or a resuming client that saw
-    // the key at the current seq would drop the newer value as a repeat.
-    feed.seq++
-    const snapshot: ScannedEntry[] = []
+    // the key at the current seq would drop the newer value as a repeat. A change numbered before
+    // this (a window state's, still being read) is in the snapshot: the feed does not deliver it.
+    sub.since = ++feed.seq
+    feed.add(sub)
+    const snapshot: (ScannedEntry & { keyPrefix?: string })[] = []
     if ('keys' in selector) {
       for (const key of selector.keys) {
         const prefix = feed.keyPrefixOf(key)
         if (!e.keyGroupRange.contains((prefix.charCodeAt(0) << 8) | prefix.charCodeAt(1))) continue
         const seq = feed.seq
         const value = await this.valueAt(e, prefix, key, {})
-        if (value !== undefined) snapshot.push({ keyChars: prefix.slice(2), key, value, seq })
+        if (value !== undefined) snapshot.push({ keyChars: prefix.slice(2), keyPrefix: prefix, key, value, seq })
       }
     } else {
       const prefix = 'prefix' in selector ? sub.stringPrefix : undefined
@@ -192,6 +193,20 @@ export class KvStateServer {
       // a held change at or before the read is in the snapshot value; a later one follows it
       const heldEv = held.get(s.keyChars)
       if (heldEv && 'seq' in heldEv && heldEv.seq <= s.seq) held.delete(s.keyChars)
+    }
+    // A window state's feed numbers a change before it reads the key's latest window, so a change
+    // numbered at or before a key's snapshot read may still be published after the snapshot frame.
+    // Its value is in the snapshot (and a later change is numbered past it): until every change
+    // numbered by now is out, the feed does not deliver a key's change not past its snapshot seq.
+    const unpublished = feed.numberedUnpublished()
+    if (unpublished !== undefined && snapshot.length > 0) {
+      const floors = new Map<string, number>()
+      for (const s of snapshot) floors.set(s.keyPrefix ?? feed.keyPrefixOf(s.key), s.seq)
+      sub.floors = floors
+      const settled = () => {
+        if (sub.floors === floors) sub.floors = undefined
+      }
+      unpublished.then(settled, settled)
     }
     snapshotting = false
     for (const ev of held.values()) if ('key' in ev && matches(sub, feed.keyPrefixOf(ev.key))) listener(ev)

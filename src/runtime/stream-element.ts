@@ -23,6 +23,13 @@ export interface CheckpointBarrier {
   checkpointId: number
   /** Directory of this checkpoint (or savepoint). */
   dir: string
+  /**
+   * The latest completed checkpoint, for an incremental checkpoint: keyed state may write only its
+   * changes since that one (absent for savepoints, which are always self-contained).
+   */
+  base?: number
+  /** A savepoint: every keyed state writes all of its entries and keeps no record of it. */
+  savepoint?: boolean
   /** Stop-with-savepoint: sources stop right after emitting this barrier. */
   stopAfter?: boolean
   /** The checkpoint triggered after every source reached the end of its input (FLIP-147). */

@@ -10,6 +10,7 @@ import type { QueryableKind } from '../api/data-stream.ts'
 import type { KeyedSnapshotWriter } from '../checkpoint/keyed-snapshot.ts'
 import type { RestoredKeyedState } from '../checkpoint/keyed-restore.ts'
 import type { Output, TrackPromise } from './output.ts'
+import type { CheckpointBarrier } from './stream-element.ts'
 import type { TaskMetrics } from './task-metrics.ts'
 
 export interface StreamOperator {
@@ -26,7 +27,7 @@ export interface StreamOperator {
    * Synchronous phase of a checkpoint (called between records, with no user Promise pending);
    * the returned writer runs the asynchronous phase.
    */
-  snapshotState?(): KeyedSnapshotWriter | undefined
+  snapshotState?(barrier: CheckpointBarrier): KeyedSnapshotWriter | undefined
 }
 
 /** A queryable state as the operator registers it with the TaskManager's KvStateRegistry. */

@@ -34,7 +34,7 @@ export function performCheckpoint(
   const started = performance.now()
   const snapshots: [string, NonNullable<ReturnType<NonNullable<OperatorChainOperator['snapshotState']>>>][] = []
   for (const { transformation, operator } of chain.operators) {
-    const w = operator.snapshotState?.()
+    const w = operator.snapshotState?.(barrier)
     if (w) snapshots.push([transformation.uid ?? `op-${transformation.id}`, w])
   }
   for (const w of writers) w.broadcastEvent({ kind: 'barrier', barrier })

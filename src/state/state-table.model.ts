@@ -7,7 +7,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeKeyToBinaryString, type Key } from '../keys/key-codec.ts'
 import { keyGroupChars, VOID_NAMESPACE } from './namespace.ts'
-import type { StateTable } from './state-table.ts'
+import { fullEntries, type StateTable } from './state-table.ts'
 import type { OpenTables, TablesFixture } from './state-table.suite.ts'
 
 export function runStateTableModel(name: string, open: OpenTables): void {
@@ -158,7 +158,7 @@ const modelCommands: fc.Arbitrary<Command>[] = [
       const view = real.table.snapshot(lo, hi)
       for (const m of after) applyMutation(m, model, real.table)
       const got: [string, unknown][] = []
-      for await (const [k, v] of view.entries()) got.push([Buffer.from(k).toString('latin1'), decodeMsgpack(v)])
+      for await (const [k, v] of fullEntries(view)) got.push([Buffer.from(k).toString('latin1'), decodeMsgpack(v)])
       await view.release()
       expect(got).toEqual(expected)
     }),

@@ -31,7 +31,7 @@ import { LevelStateTable } from './leveldb/level-state-table.ts'
 import { sublevelPrefix } from './leveldb/table-keys.ts'
 import { runStateTableModel } from './state-table.model.ts'
 import { keyGroupChars, VOID_NAMESPACE, windowNamespace } from './namespace.ts'
-import type { StateTable, StateTableFactory } from './state-table.ts'
+import { fullEntries, type StateTable, type StateTableFactory } from './state-table.ts'
 
 const MiB = 1024 * 1024
 const MAX_PARALLELISM = 128
@@ -445,7 +445,7 @@ export function runStateTableSuite(o: StateTableSuiteOptions): void {
         const restored = new Map<string, StateTable>()
         for (const { name, view } of views) {
           const t = g.tables.create('op', name, { start: 0, end: MAX_PARALLELISM - 1 })
-          await t.restore(view.entries())
+          await t.restore(fullEntries(view))
           await view.release()
           restored.set(name, t)
         }
@@ -458,7 +458,7 @@ export function runStateTableSuite(o: StateTableSuiteOptions): void {
         for (const name of r.tableNames()) {
           const view = r.tableOf(name)!.snapshot(0, MAX_PARALLELISM - 1)
           const t = f.tables.create('back', name, { start: 0, end: MAX_PARALLELISM - 1 })
-          await t.restore(view.entries())
+          await t.restore(fullEntries(view))
           await view.release()
           back.set(name, t)
         }

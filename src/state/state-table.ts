@@ -35,10 +35,17 @@ export interface StateTable {
    * Synchronous phase of a snapshot: fixes a consistent view of the key groups [kgStart, kgEnd].
    * Its entries are read afterwards, asynchronously, while processing continues: stored key bytes
    * ([kg][key][ns][secondary]) and msgpack value bytes, in byte order of the key.
+   * With `incremental` (checkpoints, not savepoints) a table may answer with only the changes since
+   * the barrier of checkpoint `base` (TableSnapshot.deltaOf); it then counts changes from this one.
    */
-  snapshot(kgStart: number, kgEnd: number): TableSnapshot
-  /** Loads snapshot entries (as produced by `snapshot`) into this empty table. */
+  snapshot(kgStart: number, kgEnd: number, incremental?: IncrementalSnapshot): TableSnapshot
+  /** Loads snapshot entries (as produced by a full `snapshot`) into this empty table. */
   restore(entries: AsyncIterable<[Uint8Array, Uint8Array]> | Iterable<[Uint8Array, Uint8Array]>): Promise<void>
+  /**
+   * The restored entries are exactly checkpoint `checkpointId`'s for this table's key groups: a
+   * later incremental snapshot may be a delta against it.
+   */
+  restoredFrom?(checkpointId: number): void
   /** Number of primary keys held (-1 when unknown without a scan). */
   size(): number
   /** Writes dirty entries down (no-op on heap). */
@@ -50,7 +57,33 @@ export interface StateTableFactory {
   create(operatorUid: string, stateName: string, keyGroups: { start: number; end: number }): StateTable
 }
 
+export interface IncrementalSnapshot {
+  checkpointId: number
+  /** The latest completed checkpoint: what a delta would be taken against (undefined: none). */
+  base: number | undefined
+}
+
+/** A snapshot record: stored key (bytes, or a binary string of them) and value bytes (null: deleted). */
+export type SnapshotEntry = readonly [key: Uint8Array | string, value: Uint8Array | null]
+
 export interface TableSnapshot {
-  entries(): AsyncIterable<[Uint8Array, Uint8Array]>
+  /**
+   * Set when the entries are the changes since checkpoint `deltaOf`: null values are deleted keys,
+   * and the entries come grouped by key group (ascending) but not sorted within one.
+   */
+  readonly deltaOf?: number
+  /** The entries in chunks (no chunk needs long to go through); a full snapshot's in key order. */
+  entries(): AsyncIterable<readonly SnapshotEntry[]>
   release(): Promise<void>
+}
+
+/** The entries of a full snapshot (no deltaOf): a deletion among them is a bug and throws. */
+export async function* fullEntries(view: TableSnapshot): AsyncIterable<[Uint8Array, Uint8Array]> {
+  if (view.deltaOf !== undefined) throw new Error(`a delta snapshot (changes since ${view.deltaOf}) is not a full one`)
+  for await (const chunk of view.entries()) {
+    for (const [k, v] of chunk) {
+      if (v === null) throw new Error('a full snapshot holds a deletion')
+      yield [typeof k === 'string' ? Buffer.from(k, 'latin1') : k, v]
+    }
+  }
 }

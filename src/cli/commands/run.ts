@@ -6,7 +6,7 @@ import { formatPlan } from '../../graph/plan.ts'
 import { startEmbedded, type EmbeddedOptions } from '../../main.ts'
 import { CliError } from '../cli-error.ts'
 import { loadJob } from '../job-loader.ts'
-import { isLoopback, parseDuration, parsePositiveInt } from '../parse-options.ts'
+import { isLoopback, parseDuration, parseNonNegativeInt, parsePositiveInt } from '../parse-options.ts'
 import { startStatusLine } from '../status-line.ts'
 
 export interface RunFlags {
@@ -23,6 +23,7 @@ export interface RunFlags {
   insecure?: boolean
   explain?: boolean
   retainCheckpoints: string
+  checkpointChain: string
   ingestMaxLag: string
   exitOnFinish?: boolean
   verbose?: boolean
@@ -38,6 +39,11 @@ export function addRunOptions(cmd: Command): Command {
     .option('--checkpoint-interval <duration>', 'time between checkpoints', '5s')
     .option('--from-savepoint <dir>', 'start from this savepoint')
     .option('--retain-checkpoints <n>', 'completed checkpoints kept on disk', '3')
+    .option(
+      '--checkpoint-chain <n>',
+      'incremental checkpoints a state may chain before its files are compacted (0: every checkpoint is full)',
+      '32',
+    )
     .option('--ingest-max-lag <events>', 'events an HTTP source may lag behind before ingest answers 429', '1000000')
     .option('--host <host>', 'address the HTTP/WebSocket API binds to', '127.0.0.1')
     .option('--port <port>', 'port of the HTTP/WebSocket API', '8080')
@@ -79,6 +85,7 @@ export function embeddedOptionsFrom(flags: RunFlags): Omit<EmbeddedOptions, 'job
     memory: flags.memory,
     checkpointInterval: parseDuration('--checkpoint-interval', flags.checkpointInterval),
     retainCheckpoints: parsePositiveInt('--retain-checkpoints', flags.retainCheckpoints ?? '3'),
+    checkpointChain: parseNonNegativeInt('--checkpoint-chain', flags.checkpointChain ?? '32'),
     ingestMaxLag: parsePositiveInt('--ingest-max-lag', flags.ingestMaxLag ?? '1000000'),
     host: flags.host,
     port,

@@ -6,6 +6,7 @@ import type { KeySelector } from '../../api/functions.ts'
 import { type KeyedSnapshotWriter, snapshotKeyedBackend } from '../../checkpoint/keyed-snapshot.ts'
 import type { KeyedStateBackend } from '../../state/keyed-state-backend.ts'
 import { VOID_NAMESPACE } from '../../state/namespace.ts'
+import type { CheckpointBarrier } from '../stream-element.ts'
 import type { OperatorContext, StreamOperator } from '../stream-operator.ts'
 import { type InternalTimer, InternalTimerService } from '../timer-service.ts'
 
@@ -45,8 +46,8 @@ export abstract class AbstractKeyedOperator extends AbstractStreamOperator {
     return this.openKeyed()
   }
 
-  snapshotState(): KeyedSnapshotWriter {
-    return snapshotKeyedBackend(this.keyedStateBackend, this.timers.snapshotTimers(), this.ctx.subtaskIndex)
+  snapshotState(barrier: CheckpointBarrier): KeyedSnapshotWriter {
+    return snapshotKeyedBackend(this.keyedStateBackend, this.timers.snapshotTimers(), this.ctx.subtaskIndex, barrier)
   }
 
   protected openKeyed(): void | Promise<void> {}

@@ -5,6 +5,9 @@ import { primaryLength } from '../stored-key-layout.ts'
 import type { ScanOptions, StateTable, TableSnapshot } from '../state-table.ts'
 import { keyGroupChars, keyGroupOfPrimary } from '../namespace.ts'
 
+/** Entries per chunk of a snapshot. */
+const CHUNK = 512
+
 export class HeapStateTable implements StateTable {
   private readonly values = new Map<string, unknown>()
   private readonly groups = new Map<string, Map<string, unknown>>()
@@ -105,7 +108,8 @@ export class HeapStateTable implements StateTable {
     return {
       async *entries() {
         copied.sort((a, b) => compareBinary(a[0], b[0]))
-        for (const [k, v] of copied) yield [Buffer.from(k, 'latin1'), encodeMsgpack(v)]
+        for (let i = 0; i < copied.length; i += CHUNK)
+          yield copied.slice(i, i + CHUNK).map(([k, v]) => [k, encodeMsgpack(v)] as const)
       },
       async release() {
         copied.length = 0

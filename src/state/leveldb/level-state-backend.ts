@@ -16,6 +16,7 @@ import type { OrderedStore } from '../../../storage/ordered-store.ts'
 import { isStorageError } from '../../../storage/storage-error.ts'
 import { keyGroupChars } from '../namespace.ts'
 import type { StateTableFactory } from '../state-table.ts'
+import type { ChangeLogPool } from './change-log.ts'
 import { LevelStateTable, type LevelStateTableStats } from './level-state-table.ts'
 import { ObjectCache } from './object-cache.ts'
 import { sublevelPrefix, TableKeys } from './table-keys.ts'
@@ -28,8 +29,13 @@ function sublevelName(name: string): string {
 
 export interface LevelBackendMetrics {
   budget: MemoryBudget
-  /** Bytes the object cache holds (entries and, at its floor, ghosts). */
+  /**
+   * Bytes of the object cache's budget part in use: its entries, at its floor its ghosts, and the
+   * change logs of incremental checkpoints (changeLogBytes).
+   */
   objectCacheBytes: number
+  /** Batches kept for the next incremental checkpoint (change-log.ts). */
+  changeLogBytes: number
   objectCacheEntries: number
   /** What the cache keeps to now: its budget part, or its floor while it does not pay off. */
   objectCacheTargetBytes: number
@@ -53,7 +59,18 @@ export interface LevelStateBackendOptions {
   name?: string
   /** Dirty entries per batch written to LevelDB (default 2000). */
   flushAtOps?: number
+  /**
+   * Incremental checkpoints (default true): tables keep what they sent down since the latest
+   * checkpoint (change-log.ts), so a checkpoint writes only the changes. false: every one is full.
+   */
+  incremental?: boolean
 }
+
+/**
+ * Share of the object cache the change logs of incremental checkpoints may hold. Their bytes count
+ * against the object cache (it evicts to make room), so the budget holds whatever they keep.
+ */
+const CHANGE_LOG_SHARE = 0.5
 
 interface TableRecord {
   table: LevelStateTable
@@ -70,6 +87,8 @@ export class LevelStateBackend implements StateTableFactory {
   private readonly tables: TableRecord[] = []
   private lastDiskSize = 0
   private isClosed = false
+  /** The bytes the tables' change logs hold (incremental checkpoints), against their limit. */
+  readonly changeLog: ChangeLogPool
 
   private constructor(
     private readonly store: LevelStore,
@@ -79,6 +98,8 @@ export class LevelStateBackend implements StateTableFactory {
   ) {
     this.cache = new ObjectCache(budget.objectCache)
     this.name = options.name ?? basename(location)
+    this.changeLog = { used: 0, limit: Math.floor(budget.objectCache * CHANGE_LOG_SHARE) }
+    this.cache.external = this.changeLog
   }
 
   /**
@@ -148,6 +169,7 @@ export class LevelStateBackend implements StateTableFactory {
       keyPrefix,
       ...(this.options.flushAtOps === undefined ? {} : { flushAtOps: this.options.flushAtOps }),
       ...(diskReady ? { diskReady } : {}),
+      ...(this.options.incremental === false ? {} : { changeLog: this.changeLog }),
     })
     this.tables.push({ table, operatorUid, stateName, start: keyGroups.start, end: keyGroups.end })
     return table
@@ -169,7 +191,8 @@ export class LevelStateBackend implements StateTableFactory {
     const lookups = c.hits + c.misses
     return {
       budget: this.budget,
-      objectCacheBytes: c.used + c.ghostBytes,
+      objectCacheBytes: c.used + c.ghostBytes + this.changeLog.used,
+      changeLogBytes: this.changeLog.used,
       objectCacheEntries: c.count,
       objectCacheTargetBytes: c.target,
       levelDbMemoryBytes: this.isClosed ? 0 : this.store.approximateMemoryUsage(),

@@ -12,10 +12,11 @@
 import { decodeMsgpack } from '@livestate/client'
 import type { BatchOp, OrderedStore } from '../../../storage/ordered-store.ts'
 import { keyGroupChars } from '../namespace.ts'
-import type { ScanOptions, StateTable, TableSnapshot } from '../state-table.ts'
+import type { IncrementalSnapshot, ScanOptions, StateTable, TableSnapshot } from '../state-table.ts'
 import { primaryLength } from '../stored-key-layout.ts'
 import { type CacheEntry, type CacheOwner, DirtyList, type ObjectCache } from './object-cache.ts'
-import { mergeBuckets, nextTurn, overlayBuckets, SnapshotCapture } from './snapshot-capture.ts'
+import { ChangeLog, type ChangeLogPool } from './change-log.ts'
+import { bucketEntries, mergeBuckets, overlayBuckets, SnapshotCapture, Slicer } from './snapshot-capture.ts'
 import { TableKeys } from './table-keys.ts'
 import { FLUSH_AT_OPS, StateBackendError, WriteBehind, type WriteStats } from './write-behind.ts'
 
@@ -23,8 +24,8 @@ export { StateBackendError } from './write-behind.ts'
 export type LevelStateTableStats = WriteStats
 
 const RESTORE_BATCH = 10_000
-/** Frozen entries captured per turn of the event loop by a snapshot's asynchronous phase. */
-const CAPTURE_SLICE = 512
+/** Frozen entries a snapshot's asynchronous phase captures between looks at its Slicer. */
+const CAPTURE_STEP = 32
 /** Entries of one primary key skipped in a primaryKeys scan before it seeks past them. */
 const SEEK_AFTER_SKIPPED = 32
 
@@ -43,6 +44,11 @@ export interface LevelStateTableOptions {
    * table-keys.ts). Empty by default: `store` is the table's own sublevel.
    */
   keyPrefix?: Buffer
+  /**
+   * Where the batches kept for incremental snapshots (change-log.ts) are counted; without one
+   * (the default) every snapshot is full.
+   */
+  changeLog?: ChangeLogPool
 }
 
 export class LevelStateTable implements StateTable, CacheOwner {
@@ -55,6 +61,7 @@ export class LevelStateTable implements StateTable, CacheOwner {
   private readonly down: WriteBehind
   private fenced: StateBackendError | undefined
   private readonly keys: TableKeys
+  private readonly changes: ChangeLog | undefined
   readonly name: string
 
   constructor(
@@ -73,6 +80,11 @@ export class LevelStateTable implements StateTable, CacheOwner {
       options.flushAtOps ?? FLUSH_AT_OPS,
       options.diskReady,
     )
+    if (options.changeLog) {
+      const changes = new ChangeLog(options.changeLog)
+      this.changes = changes
+      this.down.onBatch = (batch) => changes.record(batch)
+    }
   }
 
   // ---- point access (synchronous) ----
@@ -267,22 +279,43 @@ export class LevelStateTable implements StateTable, CacheOwner {
   // ---- snapshots, restore, lifecycle ----
 
   /**
-   * Sync phase, O(1) in the state size: pins a LevelDB snapshot, sends the pending batch down (so the
-   * batches not on disk yet are fixed) and freezes the dirty list; values are captured afterwards
-   * (snapshot-capture.ts). The entries, read later, are the pinned view merged with those batches and
-   * the captured values.
+   * Sync phase, O(1) in the state size: sends the pending batch down (so the batches not on disk
+   * yet are fixed) and freezes the dirty list; values are captured afterwards (snapshot-capture.ts).
+   * - full: pins a LevelDB snapshot; its entries, read later, are the pinned view merged with the
+   *   batches not on disk and the captured values.
+   * - delta (incremental, when the change log reaches back to the base checkpoint): the batches
+   *   sent down since the base's barrier with the captured values on top, tombstones included.
    */
-  snapshot(kgStart: number, kgEnd: number): TableSnapshot {
+  snapshot(kgStart: number, kgEnd: number, incremental?: IncrementalSnapshot): TableSnapshot {
     if (this.down.failure || this.fenced) this.throwUnusable()
     // a previous snapshot still being written keeps its barrier values: the rest of them now
     this.capturing?.captureAll()
-    // Taken before the batch below is issued; while a replaced range is cleared, disk counts as empty.
-    const snap = this.down.diskReady === undefined ? this.store.snapshot() : undefined
     this.down.start()
-    const notOnDisk = this.down.inflightBatches()
+    const since = incremental && this.changes?.barrier(incremental.checkpointId, incremental.base)
+    // A full view: LevelDB holds some prefix of the batches in flight, and all of them go on top.
+    // While a replaced range is cleared, disk counts as empty.
+    const snap = since === undefined && this.down.diskReady === undefined ? this.store.snapshot() : undefined
+    const notOnDisk = since ?? this.down.inflightBatches()
     const capture = new SnapshotCapture(this.dirty, (key, bytes) => this.down.queueEncoded(key, bytes))
     this.dirty = new DirtyList()
     this.capturing = capture
+    const captureAll = async () => {
+      const slicer = new Slicer()
+      while (capture.captureSome(CAPTURE_STEP)) {
+        const pause = slicer.tick(CAPTURE_STEP)
+        if (pause) await pause
+      }
+      return overlayBuckets(notOnDisk, capture.captured, kgStart, kgEnd)
+    }
+    if (since !== undefined) {
+      return {
+        deltaOf: incremental!.base,
+        entries: async function* () {
+          yield* bucketEntries(await captureAll())
+        },
+        release: async () => {},
+      }
+    }
     const range = this.keys.range(
       { gte: keyGroupChars(kgStart) },
       kgEnd >= 0xffff ? undefined : keyGroupChars(kgEnd + 1),
@@ -290,14 +323,17 @@ export class LevelStateTable implements StateTable, CacheOwner {
     const keys = this.keys
     return {
       entries: async function* () {
-        while (capture.captureSome(CAPTURE_SLICE)) await nextTurn()
-        const buckets = await overlayBuckets(notOnDisk, capture.captured, kgStart, kgEnd)
+        const buckets = await captureAll()
         yield* mergeBuckets(snap ? snap.iterator(range) : NO_ENTRIES(), (k) => keys.strip(k), buckets)
       },
       release: async () => {
         await snap?.close()
       },
     }
+  }
+
+  restoredFrom(checkpointId: number): void {
+    this.changes?.restored(checkpointId)
   }
 
   async restore(entries: AsyncIterable<[Uint8Array, Uint8Array]> | Iterable<[Uint8Array, Uint8Array]>): Promise<void> {
@@ -338,6 +374,7 @@ export class LevelStateTable implements StateTable, CacheOwner {
     this.index.clear()
     this.dirty.drain()
     this.capturing?.frozen.drain()
+    this.changes?.forget()
     this.last = undefined
   }
 

@@ -37,6 +37,20 @@ describe('ObjectCache', () => {
     expect(cache.evictions).toBe(owner.written.length)
   })
 
+  it('bytes held outside it (change logs) count against its budget: it evicts to make room', () => {
+    const cache = new ObjectCache(50_000)
+    const external = { used: 0 }
+    cache.external = external
+    const owner = new Owner()
+    for (let i = 0; i < 2_000; i++) owner.put(cache, `key-${i}`, { i })
+    const full = cache.used
+    expect(full).toBeGreaterThan(40_000)
+    external.used = 30_000
+    for (let i = 2_000; i < 2_100; i++) owner.put(cache, `key-${i}`, { i })
+    expect(cache.used + external.used).toBeLessThanOrEqual(cache.limit)
+    expect(cache.used).toBeLessThan(full - 25_000)
+  })
+
   it('CLOCK: entries used since the hand last passed survive a pass of new keys', () => {
     const cache = new ObjectCache(40_000)
     const owner = new Owner()

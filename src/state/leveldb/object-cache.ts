@@ -182,6 +182,11 @@ export class ObjectCache {
   private windowStart = { hits: 0, misses: 0, ghostHits: 0 }
   private ghostHits = 0
   private ghosts: GhostFilter | undefined
+  /**
+   * Bytes held elsewhere that count against this cache's budget (the change logs of incremental
+   * checkpoints): the cache evicts to keep its entries plus these under its target.
+   */
+  external: { readonly used: number } = { used: 0 }
 
   constructor(readonly limit: number) {
     if (!(limit >= 0)) throw new TypeError(`object cache limit must be a non-negative number of bytes, got ${limit}`)
@@ -229,7 +234,7 @@ export class ObjectCache {
   /** Adds an entry (the owner indexes it); makes room first, so the new entry is never the victim. */
   admit(owner: CacheOwner, key: string, value: unknown, dirty: boolean): CacheEntry {
     const size = ENTRY_OVERHEAD + key.length + estimateSize(value)
-    if (this.used + size > this.target) this.evict(size)
+    if (this.used + this.external.used + size > this.target) this.evict(size)
     const slot = this.free.length > 0 ? this.free.pop()! : this.ring.length
     const e: CacheEntry = {
       owner,
@@ -266,7 +271,7 @@ export class ObjectCache {
     const size = ENTRY_OVERHEAD + e.key.length + estimateSize(e.value)
     this.used += size - e.size
     e.size = size
-    if (this.used > this.target) this.evict(0)
+    if (this.used + this.external.used > this.target) this.evict(0)
   }
 
   /** Drops an entry without handing it back (the owner discards it). */
@@ -281,7 +286,7 @@ export class ObjectCache {
 
   /** Moves the hand until `room` more bytes fit under 90% of the target (hysteresis: fewer passes). */
   private evict(room: number): void {
-    const target = Math.max(0, this.target * 0.9 - room)
+    const target = Math.max(0, this.target * 0.9 - room - this.external.used)
     const ring = this.ring
     let visited = 0
     // Two full turns clear every reference bit, so the loop ends even when every entry is hot.

@@ -8,7 +8,7 @@ import { decodeMsgpack } from '@livestate/client'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { LevelStore } from '../../../storage/leveldb/level-store.ts'
-import type { TableSnapshot } from '../state-table.ts'
+import { fullEntries, type TableSnapshot } from '../state-table.ts'
 import { keyGroupChars } from '../namespace.ts'
 import { LevelStateTable } from './level-state-table.ts'
 import { ObjectCache } from './object-cache.ts'
@@ -97,7 +97,7 @@ describe('LevelStateTable snapshots (copy-on-access)', () => {
                   .filter(([k]) => k >= lower && k < upper)
                   .sort(([a], [b]) => (a < b ? -1 : 1))
                   .map(([k, v]) => [k, { ...v }] as [string, unknown])
-                open.push({ view, it: view.entries()[Symbol.asyncIterator](), got: [], expected, done: false })
+                open.push({ view, it: fullEntries(view)[Symbol.asyncIterator](), got: [], expected, done: false })
               } else {
                 const s = open.find((x) => !x.done)
                 if (s) await advance(s, o.steps)

@@ -13,13 +13,18 @@
 // The snapshot's entries are then the pinned LevelDB view merged with the overlay: the batches that
 // were not on disk at the barrier (oldest first) and the captured values (newest). The overlay is
 // bucketed by key group in slices and each bucket sorted only when the merge reaches it, so no step
-// runs longer than a slice however many keys were dirty.
+// runs longer than a slice (Slicer) however many keys were dirty.
 import { encodeMsgpack } from '@livestate/client'
+import type { SnapshotEntry } from '../state-table.ts'
 import type { DirtyList } from './object-cache.ts'
 import type { Batch } from './write-behind.ts'
 
-/** Entries captured, bucketed or merged between two turns of the event loop. */
-const SLICE = 512
+/** About how long (ms) a snapshot's asynchronous phase works before it lets the task run again. */
+const SLICE_MS = 4
+/** Units of work between two looks at the clock. */
+const CHECK_EVERY = 64
+/** Entries per chunk handed to the snapshot's writer. */
+const CHUNK = 512
 
 /** Overlay entries of one key group by binary-string key (null: deleted). */
 export type Bucket = Map<string, Uint8Array | null>
@@ -67,6 +72,26 @@ export function nextTurn(): Promise<void> {
 }
 
 /**
+ * Cuts a snapshot's asynchronous work into slices of about SLICE_MS, each followed by a turn of the
+ * event loop: no slice stalls the task longer than that, and under load (where every turn is long)
+ * the work still takes few turns. `tick(n)` after n units of work: a promise to await, or undefined.
+ */
+export class Slicer {
+  private units = 0
+  private deadline = performance.now() + SLICE_MS
+
+  tick(n = 1): Promise<void> | undefined {
+    this.units += n
+    if (this.units < CHECK_EVERY) return undefined
+    this.units = 0
+    if (performance.now() < this.deadline) return undefined
+    return nextTurn().then(() => {
+      this.deadline = performance.now() + SLICE_MS
+    })
+  }
+}
+
+/**
  * The overlay of a snapshot within key groups [kgStart, kgEnd]: the batches not on disk at the
  * barrier (oldest first), then the captured values on top (newest). The captured buckets are used as
  * they are unless a batch holds keys of the same key group. Yields to the event loop between slices.
@@ -78,10 +103,11 @@ export async function overlayBuckets(
   kgEnd: number,
 ): Promise<Map<number, Bucket>> {
   const buckets = new Map<number, Bucket>()
-  let n = 0
+  const slicer = new Slicer()
   for (const batch of notOnDisk) {
     for (const [k, v] of batch) {
-      if (++n % SLICE === 0) await nextTurn()
+      const pause = slicer.tick()
+      if (pause) await pause
       const kg = keyGroupOf(k)
       if (kg < kgStart || kg > kgEnd) continue
       let bucket = buckets.get(kg)
@@ -97,7 +123,8 @@ export async function overlayBuckets(
       continue
     }
     for (const [k, v] of bucket) {
-      if (++n % SLICE === 0) await nextTurn()
+      const pause = slicer.tick()
+      if (pause) await pause
       older.set(k, v)
     }
   }
@@ -113,7 +140,7 @@ export async function* mergeBuckets(
   disk: AsyncIterable<[Uint8Array, Uint8Array]>,
   strip: (stored: Uint8Array) => Uint8Array,
   buckets: Map<number, Bucket>,
-): AsyncIterable<[Uint8Array, Uint8Array]> {
+): AsyncIterable<SnapshotEntry[]> {
   const groups = [...buckets.keys()].sort((a, b) => a - b)
   let g = 0
   let run: [string, Uint8Array | null][] = []
@@ -132,26 +159,61 @@ export async function* mergeBuckets(
     headKey = Buffer.from(run[i]![0], 'latin1')
   }
   advance()
-  let n = 0
+  const slicer = new Slicer()
+  let chunk: SnapshotEntry[] = []
   for await (const [stored, v] of disk) {
     const k = strip(stored)
     let c = -1
     while (headKey !== undefined && (c = Buffer.compare(headKey, k)) < 0) {
       const value = run[i++]![1]
-      if (value !== null) yield [headKey, value]
+      if (value !== null) chunk.push([headKey, value])
       advance()
     }
     if (headKey !== undefined && c === 0) {
       const value = run[i++]![1]
-      if (value !== null) yield [k, value]
+      if (value !== null) chunk.push([k, value])
       advance()
-    } else yield [k, v]
-    if (++n % SLICE === 0) await nextTurn()
+    } else chunk.push([k, v])
+    if (chunk.length >= CHUNK) {
+      yield chunk
+      chunk = []
+    }
+    const pause = slicer.tick()
+    if (pause) await pause
   }
   while (headKey !== undefined) {
     const value = run[i++]![1]
-    if (value !== null) yield [headKey, value]
+    if (value !== null) chunk.push([headKey, value])
     advance()
-    if (++n % SLICE === 0) await nextTurn()
+    if (chunk.length >= CHUNK) {
+      yield chunk
+      chunk = []
+    }
+    const pause = slicer.tick()
+    if (pause) await pause
+  }
+  if (chunk.length > 0) yield chunk
+}
+
+/**
+ * The overlay alone, deletions as null: a delta snapshot's entries, by key group (ascending) but
+ * unsorted within one (a delta is folded into a map when read, so its order buys nothing).
+ */
+export async function* bucketEntries(buckets: Map<number, Bucket>): AsyncIterable<SnapshotEntry[]> {
+  const slicer = new Slicer()
+  for (const kg of [...buckets.keys()].sort((a, b) => a - b)) {
+    let chunk: SnapshotEntry[] = []
+    for (const entry of buckets.get(kg)!) {
+      chunk.push(entry)
+      if (chunk.length >= CHUNK) {
+        yield chunk
+        chunk = []
+        const pause = slicer.tick(CHUNK)
+        if (pause) await pause
+      }
+    }
+    if (chunk.length > 0) yield chunk
+    const pause = slicer.tick(chunk.length)
+    if (pause) await pause
   }
 }

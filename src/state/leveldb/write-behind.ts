@@ -41,6 +41,8 @@ export class WriteBehind {
   private writeChain: Promise<void> = Promise.resolve()
   private batchesStarted = 0
   failure: StateBackendError | undefined
+  /** Told of every batch sent down (incremental checkpoints). */
+  onBatch: ((batch: Batch) => void) | undefined
   /** Set while the disk range is not ours yet (a replaced table's range being cleared). */
   diskReady: Promise<void> | undefined
 
@@ -119,6 +121,7 @@ export class WriteBehind {
       ops.push(v === null ? { type: 'del', key: keys.of(k) } : { type: 'put', key: keys.of(k), value: v })
     this.stats.flushes++
     this.stats.flushedOps += ops.length
+    this.onBatch?.(batch)
     this.batchesStarted++
     const record: InflightBatch = { batch, done: Promise.resolve() }
     const write = () => (this.failure ? Promise.reject(this.failure) : this.store.batch(ops))

@@ -1,0 +1,86 @@
+// What a LevelStateTable sent down to LevelDB since recent checkpoint barriers: the batches of the
+// write-behind, kept (by reference: they are the write-behind's own maps) so an incremental snapshot
+// can be the changes since the latest completed checkpoint instead of a scan of the whole state.
+//
+//   barrier c ── batches ── barrier c+1 ── batches ── barrier n: delta(n, base c) = batches since c
+//                                                                 + the values dirty at n (captured)
+//
+// Batches before the oldest barrier a delta may still be asked against are dropped: the coordinator
+// only ever names the latest completed checkpoint as base, and that never moves back. The logs of a
+// TaskManager's tables share one byte limit (part of the memory budget's overhead reserve): a log
+// that would take it past the limit gives up and its table's next snapshot is a full one.
+import type { Batch } from './write-behind.ts'
+
+/** Estimated bytes a batch entry holds besides its key and value (Map slot, Buffer object). */
+const ENTRY_OVERHEAD = 96
+
+/** The bytes every change log of a TaskManager holds, against their common limit. */
+export interface ChangeLogPool {
+  used: number
+  readonly limit: number
+}
+
+export class ChangeLog {
+  private batches: { batch: Batch; bytes: number }[] = []
+  /** Checkpoint id of a barrier → index in `batches` of the first batch sent after it. */
+  private marks = new Map<number, number>()
+  private bytes = 0
+
+  constructor(private readonly pool: ChangeLogPool) {}
+
+  /** Whether batches are being kept (some barrier or restore is on record). */
+  get tracking(): boolean {
+    return this.marks.size > 0
+  }
+
+  /** A batch went down. */
+  record(batch: Batch): void {
+    if (this.marks.size === 0) return
+    let bytes = 0
+    for (const [k, v] of batch) bytes += ENTRY_OVERHEAD + k.length + (v === null ? 0 : v.length)
+    if (this.pool.used + bytes > this.pool.limit) {
+      this.forget()
+      return
+    }
+    this.bytes += bytes
+    this.pool.used += bytes
+    this.batches.push({ batch, bytes })
+  }
+
+  /**
+   * Barrier of checkpoint `checkpointId` (every batch queued before it has been sent down): the
+   * batches since the barrier of `base`, or undefined when they are not all known (no delta). From
+   * now on changes are counted from this barrier too.
+   */
+  barrier(checkpointId: number, base: number | undefined): Batch[] | undefined {
+    const at = base === undefined ? undefined : this.marks.get(base)
+    let since: Batch[] | undefined
+    if (at === undefined) this.forget()
+    else {
+      this.batches = this.batches.slice(at)
+      since = this.batches.map((b) => b.batch)
+      const marks = new Map<number, number>()
+      for (const [id, i] of this.marks) if (id >= base!) marks.set(id, i - at)
+      this.marks = marks
+      const bytes = this.batches.reduce((n, b) => n + b.bytes, 0)
+      this.pool.used -= this.bytes - bytes
+      this.bytes = bytes
+    }
+    this.marks.set(checkpointId, this.batches.length)
+    return since
+  }
+
+  /** The table now holds exactly checkpoint `checkpointId`'s entries (a restore). */
+  restored(checkpointId: number): void {
+    this.forget()
+    this.marks.set(checkpointId, 0)
+  }
+
+  /** Drops everything (also when the table is closed or fenced, to give its bytes back). */
+  forget(): void {
+    this.batches = []
+    this.marks.clear()
+    this.pool.used -= this.bytes
+    this.bytes = 0
+  }
+}
