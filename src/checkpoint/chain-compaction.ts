@@ -1,12 +1,14 @@
 // Compaction of a state's chain (state-chain.ts) into one full file, on a worker thread so the task
-// thread never pays for it: the full file and its deltas are merged, tombstones dropped, and the
-// result written and fsynced next to the checkpoint whose state it holds. Later checkpoints put it
-// in place of the chain's files (CheckpointCoordinator), which lets retention drop the old ones.
-import { Worker } from 'node:worker_threads'
+// thread never pays for it: the deltas are folded and sorted, then merged into the full file's bytes
+// — runs of its records that no delta touches are copied as they are, without parsing them into
+// objects — and the result written and fsynced next to the checkpoint whose state it holds. Later
+// checkpoints put it in place of the chain's files (CheckpointCoordinator), so retention can drop
+// the old ones.
 import { open } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { readChainChunks } from './state-chain.ts'
-import { type StateFileHandle, writeStateFile } from './state-file.ts'
+import { Worker } from 'node:worker_threads'
+import { chainOf } from './state-chain.ts'
+import { parseRecords, readKeyGroupBytes, type StateFileHandle, StateFileSink, TOMBSTONE } from './state-file.ts'
 
 export interface CompactionRequest {
   /** The checkpoint directory the chain's file names are relative to. */
@@ -18,15 +20,101 @@ export interface CompactionRequest {
 
 /** Merges the chain into `dir/file` (all key groups it holds). Runs on whatever thread calls it. */
 export async function compactChain(req: CompactionRequest): Promise<StateFileHandle> {
-  const path = join(req.dir, req.file)
-  const handle = await writeStateFile(path, req.file, readChainChunks(req.dir, req.handle, 0, 0xffff))
-  const dir = await open(dirname(path), 'r')
-  try {
-    await dir.sync()
-  } finally {
-    await dir.close()
+  const [full, ...deltas] = chainOf(req.handle)
+  if (full!.deltaOf !== undefined) throw new Error(`${full!.file}: a chain must start with a full file`)
+  const folded = new Map<string, Uint8Array | null>()
+  for (const d of deltas) {
+    const bytes = await readKeyGroupBytes(join(req.dir, d.file), d, 0, 0xffff)
+    if (bytes === undefined) continue
+    for (const [k, v] of parseRecords(bytes, d.file))
+      folded.set(Buffer.from(k.buffer, k.byteOffset, k.length).toString('latin1'), v)
   }
-  return handle
+  const overlay = [...folded].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+  folded.clear()
+  const base = (await readKeyGroupBytes(join(req.dir, full!.file), full!, 0, 0xffff)) ?? Buffer.alloc(0)
+  const path = join(req.dir, req.file)
+  const sink = await StateFileSink.create(path, req.file)
+  try {
+    await mergeInto(sink, base, overlay, full!.file)
+    const handle = await sink.finish()
+    await fsyncDir(dirname(path))
+    return handle
+  } catch (e) {
+    await sink.abandon()
+    throw e
+  }
+}
+
+/** The full file's records with the sorted overlay merged in (overlay wins, its nulls delete). */
+async function mergeInto(
+  sink: StateFileSink,
+  base: Buffer,
+  overlay: [string, Uint8Array | null][],
+  what: string,
+): Promise<void> {
+  let i = 0
+  let head = overlay.length > 0 ? Buffer.from(overlay[0]![0], 'latin1') : undefined
+  const emitHead = async () => {
+    const value = overlay[i]![1]
+    if (value !== null) {
+      const flushed = sink.record(head!, value)
+      if (flushed) await flushed
+    }
+    i++
+    head = i < overlay.length ? Buffer.from(overlay[i]![0], 'latin1') : undefined
+  }
+  // The pending run: base records [runStart, p) of key group runKg, not yet copied.
+  let runStart = 0
+  let runRecords = 0
+  let runKg = -1
+  const copyRun = async (end: number) => {
+    if (runRecords > 0) {
+      sink.group(runKg)
+      await sink.raw(base.subarray(runStart, end), runRecords)
+    }
+    runStart = end
+    runRecords = 0
+  }
+  let p = 0
+  while (p < base.length) {
+    if (p + 4 > base.length) throw new Error(`${what}: truncated record header at ${p}`)
+    const ks = p + 4
+    const ke = ks + base.readUInt32BE(p)
+    if (ke + 4 > base.length) throw new Error(`${what}: truncated record at ${p}`)
+    const vl = base.readUInt32BE(ke)
+    if (vl === TOMBSTONE) throw new Error(`${what}: a full state file holds a deletion`)
+    const end = ke + 4 + vl
+    if (end > base.length) throw new Error(`${what}: truncated value at ${p}`)
+    let c = 1
+    while (head !== undefined && (c = base.compare(head, 0, head.length, ks, ke)) > 0) {
+      await copyRun(p)
+      await emitHead()
+    }
+    if (head !== undefined && c === 0) {
+      await copyRun(p)
+      await emitHead()
+      runStart = end
+    } else {
+      const kg = (base[ks]! << 8) | base[ks + 1]!
+      if (kg !== runKg) {
+        await copyRun(p)
+        runKg = kg
+      }
+      runRecords++
+    }
+    p = end
+  }
+  await copyRun(p)
+  while (head !== undefined) await emitHead()
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r')
+  try {
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
 }
 
 const WORKER = new URL('./chain-compaction.worker.mjs', import.meta.url)

@@ -5,7 +5,7 @@
 // TOMBSTONE, no value bytes) and is grouped by key group but not sorted within one. Full files
 // hold no deletions.
 import { createHash } from 'node:crypto'
-import { open } from 'node:fs/promises'
+import { type FileHandle, open } from 'node:fs/promises'
 import type { SnapshotEntry } from '../state/state-table.ts'
 
 export interface StateFileHandle {
@@ -30,64 +30,133 @@ export const TOMBSTONE = 0xffffffff
 
 const FLUSH_BYTES = 1 << 20
 
+/**
+ * Writes one state file: records (or runs of records copied as they are) go through one reused
+ * buffer, 1 MiB at a time, into the file and its sha256; the key-group index is kept on the way.
+ */
+export class StateFileSink {
+  private buf = Buffer.allocUnsafe(FLUSH_BYTES)
+  private used = 0
+  private readonly hash = createHash('sha256')
+  private readonly index: [number, number, number][] = []
+  private offset = 0
+  private count = 0
+  private kg = -1
+  private kgStart = 0
+
+  private constructor(
+    private readonly fh: FileHandle,
+    private readonly relative: string,
+  ) {}
+
+  static async create(path: string, relative: string): Promise<StateFileSink> {
+    return new StateFileSink(await open(path, 'w'), relative)
+  }
+
+  /** Records from here on belong to key group `kg` (groups come in ascending order). */
+  group(kg: number): void {
+    if (kg === this.kg) return
+    if (this.kg >= 0) this.index.push([this.kg, this.kgStart, this.offset - this.kgStart])
+    this.kg = kg
+    this.kgStart = this.offset
+  }
+
+  /**
+   * One record; the key group of a binary-string or byte key is its first two bytes. Returns a
+   * promise only when the buffer had to be written out first (await it before the next record).
+   */
+  record(key: Uint8Array | string, value: Uint8Array | null): Promise<void> | undefined {
+    const n = 8 + key.length + (value === null ? 0 : value.length)
+    if (this.used + n <= this.buf.length) {
+      this.put(key, value, n)
+      return undefined
+    }
+    return this.flush().then(() => {
+      if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n)
+      this.put(key, value, n)
+    })
+  }
+
+  private put(key: Uint8Array | string, value: Uint8Array | null, n: number): void {
+    const binary = typeof key === 'string'
+    this.group(binary ? (key.charCodeAt(0) << 8) | key.charCodeAt(1) : (key[0]! << 8) | key[1]!)
+    const buf = this.buf
+    const at = this.used
+    buf.writeUInt32BE(key.length, at)
+    if (binary) buf.write(key, at + 4, 'latin1')
+    else buf.set(key, at + 4)
+    if (value === null) buf.writeUInt32BE(TOMBSTONE, at + 4 + key.length)
+    else {
+      buf.writeUInt32BE(value.length, at + 4 + key.length)
+      buf.set(value, at + 8 + key.length)
+    }
+    this.used += n
+    this.offset += n
+    this.count++
+  }
+
+  /** `records` framed records of the current key group, copied as they are. */
+  async raw(bytes: Uint8Array, records: number): Promise<void> {
+    if (this.used + bytes.length > this.buf.length) await this.flush()
+    if (bytes.length > this.buf.length) {
+      this.hash.update(bytes)
+      await this.fh.write(bytes)
+    } else {
+      this.buf.set(bytes, this.used)
+      this.used += bytes.length
+    }
+    this.offset += bytes.length
+    this.count += records
+  }
+
+  private async flush(): Promise<void> {
+    if (this.used === 0) return
+    const out = this.buf.subarray(0, this.used)
+    this.hash.update(out)
+    await this.fh.write(out)
+    this.used = 0
+  }
+
+  /** Writes what is left, fsyncs (after `beforeFsync`) and closes: the file's handle. */
+  async finish(beforeFsync?: () => void): Promise<StateFileHandle> {
+    if (this.kg >= 0) this.index.push([this.kg, this.kgStart, this.offset - this.kgStart])
+    this.kg = -1
+    await this.flush()
+    beforeFsync?.()
+    await this.fh.sync()
+    await this.fh.close()
+    return {
+      file: this.relative,
+      size: this.offset,
+      sha256: this.hash.digest('hex'),
+      entries: this.count,
+      index: this.index,
+    }
+  }
+
+  /** Closes without finishing (an error on the way). */
+  async abandon(): Promise<void> {
+    await this.fh.close().catch(() => {})
+  }
+}
+
 export async function writeStateFile(
   path: string,
   relative: string,
   chunks: AsyncIterable<readonly SnapshotEntry[]>,
   beforeFsync?: () => void,
 ): Promise<StateFileHandle> {
-  const fh = await open(path, 'w')
+  const sink = await StateFileSink.create(path, relative)
   try {
-    const hash = createHash('sha256')
-    const index: [number, number, number][] = []
-    // Records are copied into one reused buffer: no allocation per record.
-    let buf = Buffer.allocUnsafe(FLUSH_BYTES)
-    let used = 0
-    let offset = 0
-    let count = 0
-    let kg = -1
-    let kgStart = 0
-    const write = async () => {
-      if (used === 0) return
-      const out = buf.subarray(0, used)
-      hash.update(out)
-      await fh.write(out)
-      used = 0
-    }
-    for await (const chunk of chunks) {
+    for await (const chunk of chunks)
       for (const [key, value] of chunk) {
-        const binary = typeof key === 'string'
-        const g = binary ? (key.charCodeAt(0) << 8) | key.charCodeAt(1) : (key[0]! << 8) | key[1]!
-        if (g !== kg) {
-          if (kg >= 0) index.push([kg, kgStart, offset - kgStart])
-          kg = g
-          kgStart = offset
-        }
-        const n = 8 + key.length + (value === null ? 0 : value.length)
-        if (used + n > buf.length) {
-          await write()
-          if (n > buf.length) buf = Buffer.allocUnsafe(n)
-        }
-        buf.writeUInt32BE(key.length, used)
-        if (binary) buf.write(key, used + 4, 'latin1')
-        else buf.set(key, used + 4)
-        if (value === null) buf.writeUInt32BE(TOMBSTONE, used + 4 + key.length)
-        else {
-          buf.writeUInt32BE(value.length, used + 4 + key.length)
-          buf.set(value, used + 8 + key.length)
-        }
-        used += n
-        offset += n
-        count++
+        const flushed = sink.record(key, value)
+        if (flushed) await flushed
       }
-    }
-    if (kg >= 0) index.push([kg, kgStart, offset - kgStart])
-    await write()
-    beforeFsync?.()
-    await fh.sync()
-    return { file: relative, size: offset, sha256: hash.digest('hex'), entries: count, index }
-  } finally {
-    await fh.close()
+    return await sink.finish(beforeFsync)
+  } catch (e) {
+    await sink.abandon()
+    throw e
   }
 }
 
