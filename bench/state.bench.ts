@@ -9,7 +9,14 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { decodeMsgpack, encodeMsgpack } from '@livestate/client'
 import { ClassicLevel } from 'classic-level'
-import { maxOpenFilesOf, parseSize, splitMemoryBudget } from '../storage/memory-budget.ts'
+import { type LevelDbTableReads, levelDbTableReads } from '../storage/leveldb/table-reads.ts'
+import {
+  type MemoryBudget,
+  maxOpenFilesOf,
+  parseSize,
+  splitMemoryBudget,
+  TABLE_METADATA_RATIO,
+} from '../storage/memory-budget.ts'
 import { defineJob } from '../src/api/job.ts'
 import { MiniCluster } from '../src/cluster/mini-cluster.ts'
 import { createIndexedRandom } from '../src/runtime/sources/generator-source.ts'
@@ -77,6 +84,8 @@ export interface StateRunResult {
   peakRssMb: number
   rssSamples: number
   backend?: LevelBackendMetrics
+  /** How the LevelDB runs read table files: mmapped (prebuilt classic-level) or with pread. */
+  tableReads?: LevelDbTableReads
 }
 
 /** RSS and its anonymous part from /proc/self/status (Linux); elsewhere RSS for both. */
@@ -140,6 +149,11 @@ async function measure(events: number, body: () => Promise<number>): Promise<Omi
   }
 }
 
+/** The job's and the loop's budget: the split for how this process's LevelDB reads table files. */
+function budgetOf(memory: string): MemoryBudget {
+  return splitMemoryBudget(parseSize(memory), { slots: 1, mmapReads: levelDbTableReads().mmap })
+}
+
 interface JobArgs {
   backend: 'heap' | 'leveldb'
   events: number
@@ -152,8 +166,8 @@ export const workloads: Record<string, Workload> = {
   async job(args: JobArgs): Promise<StateRunResult> {
     const dir = mkdtempSync(join(tmpdir(), 'livestate-bench-state-'))
     try {
-      const budget = splitMemoryBudget(parseSize(args.memory), { slots: 1 })
-      const backend = args.backend === 'leveldb' ? await LevelStateBackend.open(join(dir, 'tm-1'), budget) : undefined
+      const backend =
+        args.backend === 'leveldb' ? await LevelStateBackend.open(join(dir, 'tm-1'), budgetOf(args.memory)) : undefined
       const cluster = new MiniCluster(backend ? { stateTables: () => backend } : {})
       const job = countJob(args.events, args.keys)
       const result = await measure(args.events, async () => {
@@ -163,7 +177,7 @@ export const workloads: Record<string, Workload> = {
       await cluster.close()
       const metrics = await backend?.metrics()
       await backend?.close()
-      return { ...result, ...(metrics ? { backend: metrics } : {}) }
+      return { ...result, ...(metrics ? { backend: metrics, tableReads: levelDbTableReads() } : {}) }
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -171,13 +185,13 @@ export const workloads: Record<string, Workload> = {
 
   /**
    * The baseline of the 10M-key run: the same events, reduce and msgpack values, read-modify-write
-   * by hand on raw classic-level with the same LevelDB options (cache, write buffer, maxOpenFiles,
-   * maxFileSize) as the backend — getSync per event
+   * by hand on raw classic-level with the same budget and LevelDB options (cache, write buffer,
+   * maxOpenFiles, maxFileSize) as the backend (LevelStateBackend.open) — getSync per event
    * (after the batch being built), puts collected into batches of BATCH_OPS.
    */
   async loop(args: { events: number; keys: number; memory: string }): Promise<StateRunResult> {
     const dir = mkdtempSync(join(tmpdir(), 'livestate-bench-loop-'))
-    const budget = splitMemoryBudget(parseSize(args.memory), { slots: 1 })
+    const budget = budgetOf(args.memory)
     const db = new ClassicLevel<Uint8Array, Uint8Array>(dir, {
       keyEncoding: 'view',
       valueEncoding: 'view',
@@ -210,7 +224,7 @@ export const workloads: Record<string, Workload> = {
         if (batch.size > 0) await write()
         return found
       })
-      return result
+      return { ...result, tableReads: levelDbTableReads() }
     } finally {
       await db.close()
       rmSync(dir, { recursive: true, force: true })
@@ -312,6 +326,7 @@ export const stateSuite: Suite = {
       `Max RssFile (file-backed RSS: node, libraries, mmapped LevelDB tables): 1k keys ${formatNumber(small.maxFileMb)} MB, ` +
         `${many} keys 64mb ${formatNumber(big.maxFileMb)} MB, 4gb ${formatNumber(huge.maxFileMb)} MB, loop ${formatNumber(loop.maxFileMb)} MB. ` +
         `${budgetNote('64mb', big)}; ${budgetNote('4gb', huge)}.`,
+      tableReadsNote(runs),
     )
     const busy = Object.entries(runs).filter(([, r]) => r.cpuMs / r.wallMs < BUSY_CPU_SHARE)
     if (busy.length > 0) {
@@ -353,15 +368,37 @@ export const stateSuite: Suite = {
   },
 }
 
-/** The split's LevelDB read side: table cache (mmapped tables) and block cache. */
+/** The split's LevelDB read side: table cache (mmapped tables, or fds and index blocks) and block cache. */
 function budgetNote(label: string, r: StateRunResult): string {
   const b = r.backend?.budget
   if (!b) return `${label}: no budget`
   const mb = (n: number) => formatNumber(n / MiB)
+  const overcommit = b.overcommit > 0 ? `, overcommit ${mb(b.overcommit)} MB (LevelDB's table-cache floor)` : ''
+  if (!b.mmapReads) {
+    return (
+      `${label}: table files read with pread, none mapped; table cache ${b.tableCache} tables × ${mb(b.tableFileSize)} MB ` +
+      `(index and filter blocks ≈ ${mb(b.tableCache * b.tableFileSize * TABLE_METADATA_RATIO)} MB at most), ` +
+      `block cache ${mb(b.blockCache)} MB${overcommit}`
+    )
+  }
   return (
     `${label}: table cache ${b.tableCache} tables × ${mb(b.tableFileSize)} MB = ${mb(b.mappedTables)} MB mapped at most, ` +
-    `block cache ${mb(b.blockCache)} MB${b.overcommit > 0 ? `, overcommit ${mb(b.overcommit)} MB (LevelDB's table-cache floor)` : ''}`
+    `block cache ${mb(b.blockCache)} MB${overcommit}`
   )
+}
+
+/** Which classic-level binary the runs loaded and how it reads table files (every LevelDB run alike). */
+function tableReadsNote(runs: Record<string, StateRunResult>): string {
+  const seen = new Map<string, string[]>()
+  for (const [name, r] of Object.entries(runs)) {
+    if (!r.tableReads) continue
+    const what = r.tableReads.mmap
+      ? `table files mmapped (up to ${r.tableReads.mmapLimit}): ${r.tableReads.binary}`
+      : `table files read with pread into the block cache: ${r.tableReads.binary}`
+    seen.set(what, [...(seen.get(what) ?? []), name])
+  }
+  const parts = [...seen].map(([what, names]) => (seen.size === 1 ? what : `${what} (${names.join(', ')})`))
+  return `LevelDB runs: ${parts.join('; ') || 'none'}.`
 }
 
 function log(message: string): void {

@@ -17,6 +17,7 @@ export { StorageError, isStorageError, type StorageErrorCode } from './storage-e
 export { MAX_SUBLEVEL_NAME_BYTES, SUBLEVEL_SEPARATOR } from './sublevel-prefix.ts'
 export { HeapStore, heapStoreFactory } from './heap/heap-store.ts'
 export { LevelStore, levelStoreFactory } from './leveldb/level-store.ts'
+export { type LevelDbTableReads, levelDbTableReads } from './leveldb/table-reads.ts'
 export {
   formatBytes,
   MAX_BLOCK_CACHE,
@@ -27,7 +28,10 @@ export {
   MIN_TABLE_CACHE,
   type MemoryBudget,
   maxOpenFilesOf,
+  PREAD_TABLE_FILE_SIZE,
   parseSize,
   splitMemoryBudget,
   TABLE_FILE_SIZE,
+  TABLE_METADATA_FRACTION,
+  TABLE_METADATA_RATIO,
 } from './memory-budget.ts'

@@ -1,6 +1,8 @@
 // The TaskManager memory budget (`--memory`): parsing sizes and splitting the budget between the
-// LevelDB block cache and mapped tables, LevelDB write buffers and the write-back object cache, like
-// Flink's managed memory for RocksDB (RocksDBMemoryConfiguration / SharedResources). Pure.
+// LevelDB block cache (and, with the prebuilt classic-level, mapped tables), LevelDB write buffers and
+// the write-back object cache, like Flink's managed memory for RocksDB (RocksDBMemoryConfiguration /
+// SharedResources). Pure: whether LevelDB maps table files is the caller's to say
+// (storage/leveldb/table-reads.ts detects it).
 
 import { StorageError } from './storage-error.ts'
 
@@ -16,13 +18,16 @@ export const MIN_MEMORY_PER_SLOT = 8 * MiB
  * cannot charge memtables to its cache, so we partition statically instead:
  * - object cache 30%: the hot path. Point access is synchronous and hits decoded JS objects first;
  *   dirty entries wait there until a batch flush, so hot keys never reach LevelDB per update.
- * - LevelDB reads 35%: serves object-cache misses (getSync) and range scans; half is the block
- *   cache, half the table cache's mmapped table files (see TABLE_FILE_SIZE).
+ * - LevelDB reads 35%: serves object-cache misses (getSync) and range scans. With livestate's build
+ *   of classic-level (storage/native) LevelDB reads table files with pread, so this is all block
+ *   cache; with the prebuilt binary it maps them, and the mapped table files take half (see
+ *   TABLE_FILE_SIZE).
  * - write buffers 2 × 12.5%: LevelDB holds up to two memtables (active + being compacted). Because
  *   the object cache already absorbs repeated updates, memtables see only flushed batches, which
  *   is why they get less than Flink's 50%.
  * - overhead reserve 10%: what LevelDB allocates outside both (index and filter blocks of open
- *   tables, blocks pinned by iterators, allocator slack), Flink's high-priority pool in spirit.
+ *   tables, blocks pinned by iterators, allocator slack), Flink's high-priority pool in spirit. Half
+ *   of it sizes the table cache when tables are read with pread (TABLE_METADATA_FRACTION).
  */
 export const MEMORY_FRACTIONS = Object.freeze({
   objectCache: 0.3,
@@ -41,13 +46,13 @@ export const MAX_WRITE_BUFFER = 64 * MiB
 export const MAX_BLOCK_CACHE = 4095 * MiB
 
 /**
- * LevelDB's POSIX env mmaps every table file it opens for reads (up to 1000 per process on 64-bit;
- * classic-level offers no switch) and keeps it mapped while the table is in its table cache. Every
+ * With classic-level's prebuilt binary, LevelDB's POSIX env mmaps every table file it opens for reads
+ * (up to 1000 per process on 64-bit) and keeps it mapped while the table is in its table cache. Every
  * page a read touches (with the kernel's fault-around, 64 KiB at a time) then counts in RSS, on top of
  * the block cache (which holds the decompressed copies of snappy blocks; uncompressed blocks read
  * from a mapping are never cached). Left at its default, a large DB fills RSS with up to 1000 mapped
- * tables. The table cache is therefore sized from the budget: open tables × table file
- * size is the part of the LevelDB read share (the block-cache fraction) that mapped pages can take.
+ * tables. In that case the table cache is sized from the budget: open tables × table file size is
+ * the part of the LevelDB read share that mapped pages can take.
  *
  * TABLE_FILE_SIZE is LevelDB 1.20's smallest max_file_size; tables written by compactions stay near
  * it. Level-0 tables (flushed memtables) can reach writeBuffer each, but there are few of them.
@@ -61,18 +66,50 @@ export const MAX_TABLE_CACHE = 990
 export const NON_TABLE_FILES = 10
 /** Share of the LevelDB read share given to mapped tables; the block cache gets the rest. */
 export const MAPPED_TABLES_FRACTION = 0.5
-/** The block cache never goes below this, whatever the mapped tables take. */
+/** With mapped tables, the block cache never goes below this, whatever they take. */
 export const MIN_BLOCK_CACHE = 4 * MiB
+
+/**
+ * With livestate's build (storage/native/build-classic-level.mjs) LevelDB reads table files with
+ * pread into the block cache, which cacheSize bounds, so open tables cost no RSS pages. Each still
+ * costs an fd and, in LevelDB's heap, its index block and bloom filter (10 bits per key), which
+ * Table::Open reads whole and keeps while the table is in the table cache (with mmap, the filter
+ * and an uncompressed index pointed into the mapping). Measured on the state of the bench's keyed
+ * count (21 bytes per entry on disk after snappy): 7.1% of the table file (filter 5.9%, index 1.1%);
+ * on denser synthetic entries (17 bytes) 8.8%, for 1 and 2 MiB tables alike. Larger values mean
+ * fewer keys per byte and less. TABLE_METADATA_RATIO covers both.
+ */
+export const TABLE_METADATA_RATIO = 0.09
+/**
+ * The budget share that open tables' index and filter blocks may take, carved out of the overhead
+ * reserve (half of it). The table cache holds as many tables as that covers (a table cache miss
+ * re-reads a table's index and filter: about 9% of its size per miss), within LevelDB's floor and
+ * MAX_TABLE_CACHE; LevelDB's floor of 64 tables may use the whole reserve, and what it needs beyond
+ * (below about 58 MiB) is overcommit. LevelDB's env also opens tables beyond a fifth of
+ * RLIMIT_NOFILE per read instead of keeping their fd: raise `ulimit -n` past 5 × 1000 for the largest
+ * budgets.
+ */
+export const TABLE_METADATA_FRACTION = 0.05
+/**
+ * max_file_size when tables are read with pread: LevelDB's default of 2 MiB once the metadata share
+ * covers the table-cache floor of such tables (budgets from about 230 MiB), else 1 MiB, its minimum,
+ * so that the floor's index and filter blocks stay within the reserve. The file size only changes how
+ * many fds and table-cache entries cover the same bytes: metadata grows with the bytes either way.
+ * 1 MiB in the mapped case was chosen only to bound the mapped bytes.
+ */
+export const PREAD_TABLE_FILE_SIZE = 2 * MiB
 
 export interface MemoryBudget {
   total: number
   /** LevelDB's block cache (classic-level `cacheSize`): decompressed data blocks. */
   blockCache: number
-  /** Tables LevelDB keeps open (and mmapped); classic-level `maxOpenFiles` is this + 10. */
+  /** Whether the split counts LevelDB's table files as mmapped (the prebuilt classic-level). */
+  mmapReads: boolean
+  /** Tables LevelDB keeps open (and mmapped when mmapReads); classic-level `maxOpenFiles` is this + 10. */
   tableCache: number
   /** classic-level `maxFileSize`: where compactions start a new table file. */
   tableFileSize: number
-  /** tableCache × tableFileSize: what mapped table pages can add to RSS. */
+  /** tableCache × tableFileSize when mmapReads, else 0: what mapped table pages can add to RSS. */
   mappedTables: number
   /** One LevelDB write buffer (classic-level `writeBufferSize`); two can be in flight. */
   writeBuffer: number
@@ -84,9 +121,11 @@ export interface MemoryBudget {
   objectCachePerState: number
   overheadReserve: number
   /**
-   * Bytes by which the parts exceed `total` (0 when the split fits): below about 195 MiB LevelDB's
-   * table-cache floor (MIN_TABLE_CACHE tables of TABLE_FILE_SIZE) plus MIN_BLOCK_CACHE is more than
-   * the read share, and LevelDB cannot be made to map less.
+   * Bytes by which the parts exceed `total` (0 when the split fits). Mapped: below about 195 MiB
+   * LevelDB's table-cache floor (MIN_TABLE_CACHE tables of TABLE_FILE_SIZE) plus MIN_BLOCK_CACHE is
+   * more than the read share, and LevelDB cannot be made to map less. With pread: below about 58 MiB
+   * the floor's index and filter blocks (TABLE_METADATA_RATIO) exceed the overhead reserve, which
+   * then grows by the difference.
    */
   overcommit: number
 }
@@ -97,19 +136,27 @@ export function maxOpenFilesOf(budget: Pick<MemoryBudget, 'tableCache'>): number
 }
 
 /**
- * Splits a TaskManager's budget. The parts add up to `total` exactly. Throws StorageError
- * MEMORY_BUDGET_TOO_SMALL below MIN_MEMORY_PER_SLOT × slots, TypeError for malformed arguments.
+ * Splits a TaskManager's budget. The parts add up to `total` plus `overcommit`. `mmapReads` says
+ * whether LevelDB maps table files (levelDbTableReads().mmap); unknown, the split assumes it does,
+ * which never undercounts. Throws StorageError MEMORY_BUDGET_TOO_SMALL below MIN_MEMORY_PER_SLOT ×
+ * slots, TypeError for malformed arguments.
  */
-export function splitMemoryBudget(totalBytes: number, options: { stateCount?: number; slots: number }): MemoryBudget {
+export function splitMemoryBudget(
+  totalBytes: number,
+  options: { stateCount?: number; slots: number; mmapReads?: boolean },
+): MemoryBudget {
   if (!Number.isSafeInteger(totalBytes) || totalBytes <= 0) {
     throw new TypeError(`The memory budget must be a positive whole number of bytes, got ${String(totalBytes)}`)
   }
-  const { slots, stateCount = 1 } = options ?? ({} as { slots: number; stateCount?: number })
+  const { slots, stateCount = 1, mmapReads = true } = options ?? ({} as { slots: number })
   if (!Number.isSafeInteger(slots) || slots < 1) {
     throw new TypeError(`The slot count must be a positive integer, got ${String(slots)}`)
   }
   if (!Number.isSafeInteger(stateCount) || stateCount < 0) {
     throw new TypeError(`The state count must be a non-negative integer, got ${String(stateCount)}`)
+  }
+  if (typeof mmapReads !== 'boolean') {
+    throw new TypeError(`mmapReads must be a boolean, got ${String(mmapReads)}`)
   }
   const minimum = MIN_MEMORY_PER_SLOT * slots
   if (totalBytes < minimum) {
@@ -124,28 +171,46 @@ export function splitMemoryBudget(totalBytes: number, options: { stateCount?: nu
   const writeBuffer = Math.min(writeBufferShare, MAX_WRITE_BUFFER)
   const writeBuffers = 2 * writeBuffer
   const readShare = Math.floor(totalBytes * MEMORY_FRACTIONS.blockCache) + 2 * (writeBufferShare - writeBuffer)
-  const tableCache = Math.min(
-    MAX_TABLE_CACHE,
-    Math.max(MIN_TABLE_CACHE, Math.floor((readShare * MAPPED_TABLES_FRACTION) / TABLE_FILE_SIZE)),
-  )
-  const mappedTables = tableCache * TABLE_FILE_SIZE
-  const blockCacheShare = Math.max(MIN_BLOCK_CACHE, readShare - mappedTables)
+  const tables = mmapReads ? mappedTableCache(readShare) : preadTableCache(totalBytes)
+  const mappedTables = mmapReads ? tables.tableCache * tables.tableFileSize : 0
+  const blockCacheShare = mmapReads ? Math.max(MIN_BLOCK_CACHE, readShare - mappedTables) : readShare
   const blockCache = Math.min(blockCacheShare, MAX_BLOCK_CACHE)
-  const overcommit = Math.max(0, mappedTables + blockCacheShare - readShare)
   const objectCache = Math.floor(totalBytes * MEMORY_FRACTIONS.objectCache) + (blockCacheShare - blockCache)
+  const rest = totalBytes - blockCache - mappedTables - writeBuffers - objectCache
+  const overcommit = mmapReads
+    ? Math.max(0, mappedTables + blockCacheShare - readShare)
+    : Math.max(0, Math.ceil(MIN_TABLE_CACHE * tables.tableFileSize * TABLE_METADATA_RATIO) - rest)
   return {
     total: totalBytes,
     blockCache,
-    tableCache,
-    tableFileSize: TABLE_FILE_SIZE,
+    mmapReads,
+    tableCache: tables.tableCache,
+    tableFileSize: tables.tableFileSize,
     mappedTables,
     writeBuffer,
     writeBuffers,
     objectCache,
     objectCachePerState: Math.floor(objectCache / Math.max(1, stateCount)),
-    overheadReserve: totalBytes + overcommit - blockCache - mappedTables - writeBuffers - objectCache,
+    overheadReserve: rest + overcommit,
     overcommit,
   }
+}
+
+/** Mapped: the tables whose mapped pages fit MAPPED_TABLES_FRACTION of the read share. */
+function mappedTableCache(readShare: number): { tableCache: number; tableFileSize: number } {
+  const tableCache = clampTableCache(Math.floor((readShare * MAPPED_TABLES_FRACTION) / TABLE_FILE_SIZE))
+  return { tableCache, tableFileSize: TABLE_FILE_SIZE }
+}
+
+/** pread: the tables whose index and filter blocks fit TABLE_METADATA_FRACTION of the budget. */
+function preadTableCache(totalBytes: number): { tableCache: number; tableFileSize: number } {
+  const covered = (totalBytes * TABLE_METADATA_FRACTION) / TABLE_METADATA_RATIO
+  const tableFileSize = covered >= MIN_TABLE_CACHE * PREAD_TABLE_FILE_SIZE ? PREAD_TABLE_FILE_SIZE : TABLE_FILE_SIZE
+  return { tableCache: clampTableCache(Math.floor(covered / tableFileSize)), tableFileSize }
+}
+
+function clampTableCache(tables: number): number {
+  return Math.min(MAX_TABLE_CACHE, Math.max(MIN_TABLE_CACHE, tables))
 }
 
 const UNITS: Record<string, number> = {

@@ -3,6 +3,7 @@
 // counters read LevelStateBackend.metrics() at scrape time (collect callbacks); one read per backend
 // serves every metric of a scrape.
 import { Counter, Gauge, type Registry } from 'prom-client'
+import { levelDbTableReads } from '../../../storage/leveldb/table-reads.ts'
 import type { LevelBackendMetrics, LevelStateBackend } from './level-state-backend.ts'
 
 type Label = 'taskmanager'
@@ -76,12 +77,23 @@ export function registerBackendMetrics(registry: Registry, backends: () => Level
   )
   gauge(
     'livestate_state_table_cache_tables',
-    'Tables LevelDB keeps open (mmapped) at most, sized from the budget (mapped_tables / table file size)',
+    'Tables LevelDB keeps open at most, sized from the budget (mmapped when livestate_state_leveldb_mmap_reads is 1)',
     ['taskmanager'] as Label[],
     (g, s) => {
       for (const { name, m } of s) g.set({ taskmanager: name }, m.budget.tableCache)
     },
   )
+  replace('livestate_state_leveldb_mmap_reads')
+  new Gauge({
+    name: 'livestate_state_leveldb_mmap_reads',
+    help:
+      'Whether LevelDB mmaps the table files it reads (1: classic-level prebuilt binary, mapped pages add to RSS up to ' +
+      'the mapped_tables budget part; 0: livestate build, pread into the block cache)',
+    registers: [registry],
+    collect() {
+      this.set(levelDbTableReads().mmap ? 1 : 0)
+    },
+  })
   gauge(
     'livestate_state_memory_used_bytes',
     'Memory in use per budget part (leveldb: memtables and block cache)',

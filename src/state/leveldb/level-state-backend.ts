@@ -1,8 +1,8 @@
 // The LevelDB state backend of one TaskManager (Flink's EmbeddedRocksDBStateBackend, on LevelDB):
 // one DB per TaskManager under the state dir, one sublevel per (operator uid, state name), the
-// TaskManager's memory budget split into block cache, mapped tables (the table cache), write buffers
-// and the object cache. The working DB is cleared on open (recreated when garbled): after a stop it is
-// never trusted (state comes back from checkpoints).
+// TaskManager's memory budget split into block cache, table cache (mapped tables with the prebuilt
+// classic-level), write buffers and the object cache. The working DB is cleared on open (recreated
+// when garbled): after a stop it is never trusted (state comes back from checkpoints).
 //
 // A table created for key groups that a live table of the same state already covers (a task restarted
 // after a failure) replaces it: the old table is fenced (its unwritten writes dropped) and the range is
@@ -115,7 +115,8 @@ export class LevelStateBackend implements StateTableFactory {
       createIfMissing: true,
       cacheSize: budget.blockCache,
       writeBufferSize: budget.writeBuffer,
-      // Open tables are mmapped and their touched pages count in RSS: the budget sizes the table cache.
+      // The budget sizes the table cache: mapped table pages count in RSS with the prebuilt classic-level,
+      // index and filter blocks in LevelDB's heap with livestate's build (storage/memory-budget.ts).
       maxOpenFiles: maxOpenFilesOf(budget),
       maxFileSize: budget.tableFileSize,
     }
