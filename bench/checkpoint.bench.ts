@@ -386,7 +386,8 @@ function report(r: {
       `has processed every accepted event. Accepted (202) rate: off ${formatNumber(runs.off.load.accepted / runs.off.load.seconds)} ev/s, ` +
       `1 s ${formatNumber(runs.fast.load.accepted / runs.fast.load.seconds)} ev/s; 429 retries ${runs.off.load.rateLimited} / ${runs.fast.load.rateLimited}. ` +
       `Per server CPU-second: off ${formatNumber(runs.off.eventsPerCpuSecond)} ev/s, 1 s ${formatNumber(runs.fast.eventsPerCpuSecond)} ev/s ` +
-      `(${(runs.fast.eventsPerCpuSecond / runs.off.eventsPerCpuSecond).toFixed(2)}×: what checkpointing costs in work, whatever else runs on the machine).`,
+      `(${(runs.fast.eventsPerCpuSecond / runs.off.eventsPerCpuSecond).toFixed(2)}×: what checkpointing costs in work, whatever else runs on the machine). ` +
+      `Server CPU per 1,000 events processed, off / 1 s: ${threadTable(runs.off, runs.fast)}.`,
     `Under that full load with a checkpoint every second (one at a time, the next triggered on the first tick after one completes), ` +
       `${fastCheckpoints} checkpoints completed in ${formatNumber(runs.fast.processedSeconds)} s (${runs.fast.report.checkpoints.filter((c) => c.incremental).length} incremental, ` +
       `median ${formatNumber(median(runs.fast.report.checkpoints.map((c) => c.writtenBytes / 2 ** 20)))} MiB written; ${runs.fast.report.compactions} chains compacted): duration median ${fmt(median(runs.fast.report.checkpoints.map((c) => c.durationMs)))}, ` +
@@ -422,6 +423,17 @@ function report(r: {
       fast,
     },
   }
+}
+
+/** "threads a / b ms" per 1,000 events processed, main thread first. */
+function threadTable(
+  off: { report: ServeReport; expected: number },
+  fast: { report: ServeReport; expected: number },
+): string {
+  const per = (r: { report: ServeReport; expected: number }, n: string) =>
+    formatNumber(((r.report.threadCpuMs[n] ?? 0) * 1000) / Math.max(1, r.expected))
+  const names = [...new Set([...Object.keys(off.report.threadCpuMs), ...Object.keys(fast.report.threadCpuMs)])].sort()
+  return names.map((n) => `${n} ${per(off, n)} / ${per(fast, n)} ms`).join(', ') || 'not measured (no /proc)'
 }
 
 function log(message: string): void {

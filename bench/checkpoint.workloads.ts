@@ -10,7 +10,7 @@
 //
 // Every time is this process's performance.now(), so probe gaps, checkpoint windows and the marks
 // of the load phases are on one clock.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { open, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -57,6 +57,8 @@ export interface ServeReport {
   backend: Record<string, unknown> | undefined
   /** Chains of incremental checkpoints compacted into full files (off the task thread) so far. */
   compactions: number
+  /** CPU ms of the main thread and of all others (Linux /proc) since the last mark: where the work went. */
+  threadCpuMs: Record<string, number>
 }
 
 export interface ServeArgs {
@@ -120,6 +122,7 @@ export const workloads: Record<string, Workload> = {
         startEmbeddedMs: readyMs - startCalledMs,
       })
       const marks: ServeReport['marks'] = {}
+      let threadsAtMark: Record<string, number> = {}
       const cpu0 = process.cpuUsage()
       const cpuSinceMs = performance.now()
       for (;;) {
@@ -140,6 +143,7 @@ export const workloads: Record<string, Workload> = {
           io.send({ type: 'reply', checkpoints })
         } else if (m.cmd === 'mark') {
           if (m.resetGaps) probe.reset()
+          threadsAtMark = threadCpu()
           marks[m.name] = {
             atMs: performance.now(),
             atUs: Number(process.hrtime.bigint() / 1000n),
@@ -170,6 +174,11 @@ export const workloads: Record<string, Workload> = {
             rssMb: process.memoryUsage().rss / 2 ** 20,
             backend: h.backends[0] ? { ...(await h.backends[0].metrics()) } : undefined,
             compactions: coordinator.chains.compactions,
+            threadCpuMs: Object.fromEntries(
+              Object.entries(threadCpu())
+                .map(([name, ms]) => [name, ms - (threadsAtMark[name] ?? 0)] as const)
+                .filter(([, ms]) => ms > 0),
+            ),
           }
           io.send({ type: 'reply', report })
         }
@@ -196,6 +205,23 @@ export const workloads: Record<string, Workload> = {
     await rm(path, { force: true })
     return { ms }
   },
+}
+
+/** CPU ms (user + system) of the main thread and of the others; {} where /proc is not there. */
+function threadCpu(): Record<string, number> {
+  const out: Record<string, number> = {}
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+      // Node does not name its threads (all are "node"): the main thread, and every other one.
+      const name = Number(tid) === process.pid ? 'main thread' : 'other threads'
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      out[name] = (out[name] ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+    }
+  } catch {
+    // not Linux
+  }
+  return out
 }
 
 function processCpuMs(): number {

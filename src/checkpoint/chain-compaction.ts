@@ -1,14 +1,15 @@
 // Compaction of a state's chain (state-chain.ts) into one full file, on a worker thread so the task
-// thread never pays for it: the deltas are folded and sorted, then merged into the full file's bytes
-// — runs of its records that no delta touches are copied as they are, without parsing them into
-// objects — and the result written and fsynced next to the checkpoint whose state it holds. Later
+// thread never pays for it: key group by key group, the deltas are folded and sorted, then merged
+// into the full file's bytes — runs of its records that no delta touches are copied as they are,
+// without parsing them into objects — and the result written and fsynced next to the checkpoint
+// whose state it holds. Later
 // checkpoints put it in place of the chain's files (CheckpointCoordinator), so retention can drop
 // the old ones.
 import { open } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { chainOf } from './state-chain.ts'
-import { parseRecords, readKeyGroupBytes, type StateFileHandle, StateFileSink, TOMBSTONE } from './state-file.ts'
+import { ChainReader } from './state-chain.ts'
+import { type StateFileHandle, StateFileSink, TOMBSTONE } from './state-file.ts'
 
 export interface CompactionRequest {
   /** The checkpoint directory the chain's file names are relative to. */
@@ -20,30 +21,26 @@ export interface CompactionRequest {
 
 /** Merges the chain into `dir/file` (all key groups it holds). Runs on whatever thread calls it. */
 export async function compactChain(req: CompactionRequest): Promise<StateFileHandle> {
-  const [full, ...deltas] = chainOf(req.handle)
-  if (full!.deltaOf !== undefined) throw new Error(`${full!.file}: a chain must start with a full file`)
-  const folded = new Map<string, Uint8Array | null>()
-  for (const d of deltas) {
-    const bytes = await readKeyGroupBytes(join(req.dir, d.file), d, 0, 0xffff)
-    if (bytes === undefined) continue
-    for (const [k, v] of parseRecords(bytes, d.file))
-      folded.set(Buffer.from(k.buffer, k.byteOffset, k.length).toString('latin1'), v)
-  }
-  const overlay = [...folded].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-  folded.clear()
-  const base = (await readKeyGroupBytes(join(req.dir, full!.file), full!, 0, 0xffff)) ?? Buffer.alloc(0)
+  const reader = await ChainReader.open(req.dir, req.handle, 0, 0xffff)
   const path = join(req.dir, req.file)
   const sink = await StateFileSink.create(path, req.file)
   try {
-    await mergeInto(sink, base, overlay, full!.file)
+    for (const kg of reader.groups) {
+      const { base, overlay } = await reader.segment(kg)
+      await mergeInto(sink, base ?? EMPTY, overlay, req.handle.file)
+    }
     const handle = await sink.finish()
     await fsyncDir(dirname(path))
     return handle
   } catch (e) {
     await sink.abandon()
     throw e
+  } finally {
+    await reader.close()
   }
 }
+
+const EMPTY = Buffer.alloc(0)
 
 /** The full file's records with the sorted overlay merged in (overlay wins, its nulls delete). */
 async function mergeInto(

@@ -8,8 +8,9 @@
 //
 // Files stay in the directory of the checkpoint that wrote them; a later checkpoint's manifest names
 // them as ../chk-<id>/<file>, and retention keeps every directory a retained manifest names.
+import { type FileHandle, open } from 'node:fs/promises'
 import { join } from 'node:path'
-import { parseRecords, readKeyGroupBytes, type StateFileHandle } from './state-file.ts'
+import { parseRecords, type StateFileHandle } from './state-file.ts'
 
 /** The files of a state's chain, oldest (the full file) first. */
 export function chainOf(handle: StateFileHandle): StateFileHandle[] {
@@ -29,11 +30,80 @@ export function siblingOf(file: string): string | undefined {
 /** Entries per chunk of readChainChunks. */
 const CHUNK = 1024
 
+/** One key group of a chain: the full file's records (bytes) and the deltas folded, sorted by key. */
+export interface ChainSegment {
+  kg: number
+  base: Buffer | undefined
+  overlay: [string, Uint8Array | null][]
+}
+
+/**
+ * Reads a chain one key group at a time, so what it holds is one key group's records of each file
+ * (about 1/maxParallelism of the state), whatever the size of the state or of its deltas.
+ */
+export class ChainReader {
+  private constructor(
+    private readonly files: { handle: StateFileHandle; fh: FileHandle; at: Map<number, [number, number]> }[],
+    /** Key groups any file of the chain holds within the range, ascending. */
+    readonly groups: number[],
+  ) {}
+
+  static async open(dir: string, handle: StateFileHandle, kgStart: number, kgEnd: number): Promise<ChainReader> {
+    const chain = chainOf(handle)
+    if (chain[0]!.deltaOf !== undefined) throw new Error(`${chain[0]!.file}: a chain must start with a full file`)
+    const files: ChainReader['files'] = []
+    const groups = new Set<number>()
+    try {
+      for (const h of chain) {
+        const at = new Map<number, [number, number]>()
+        for (const [kg, offset, length] of h.index) {
+          if (kg < kgStart || kg > kgEnd) continue
+          at.set(kg, [offset, length])
+          groups.add(kg)
+        }
+        files.push({ handle: h, fh: await open(join(dir, h.file), 'r'), at })
+      }
+    } catch (e) {
+      for (const f of files) await f.fh.close().catch(() => {})
+      throw e
+    }
+    return new ChainReader(
+      files,
+      [...groups].sort((a, b) => a - b),
+    )
+  }
+
+  async segment(kg: number): Promise<ChainSegment> {
+    const [full, ...deltas] = this.files
+    const folded = new Map<string, Uint8Array | null>()
+    for (const d of deltas) {
+      const bytes = await this.read(d, kg)
+      if (bytes === undefined) continue
+      for (const [k, v] of parseRecords(bytes, d.handle.file))
+        folded.set(Buffer.from(k.buffer, k.byteOffset, k.length).toString('latin1'), v)
+    }
+    const overlay = [...folded].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    return { kg, base: await this.read(full!, kg), overlay }
+  }
+
+  private async read(f: ChainReader['files'][number], kg: number): Promise<Buffer | undefined> {
+    const at = f.at.get(kg)
+    if (at === undefined) return undefined
+    const buf = Buffer.allocUnsafe(at[1])
+    const { bytesRead } = await f.fh.read(buf, 0, at[1], at[0])
+    if (bytesRead !== at[1]) throw new Error(`${f.handle.file} is truncated (key group ${kg})`)
+    return buf
+  }
+
+  async close(): Promise<void> {
+    for (const f of this.files) await f.fh.close().catch(() => {})
+  }
+}
+
 /**
  * The entries of a state within key groups [kgStart, kgEnd] as of the chain's newest file: full
- * records, byte order, no tombstones, in chunks. The deltas are folded in memory first (a chain is
- * compacted before its deltas outgrow a fraction of the full file), then merged with the full file's
- * records; apart from the file reads, the merge runs synchronously a chunk at a time.
+ * records, byte order, no tombstones, in chunks — one key group at a time (ChainReader): its deltas
+ * folded, then merged with the full file's records, synchronously apart from the file reads.
  */
 export async function* readChainChunks(
   dir: string,
@@ -41,26 +111,23 @@ export async function* readChainChunks(
   kgStart: number,
   kgEnd: number,
 ): AsyncIterable<[Uint8Array, Uint8Array][]> {
-  const [full, ...deltas] = chainOf(handle)
-  if (full!.deltaOf !== undefined) throw new Error(`${full!.file}: a chain must start with a full file`)
-  const overlay = new Map<string, Uint8Array | null>()
-  for (const d of deltas) {
-    const bytes = await readKeyGroupBytes(join(dir, d.file), d, kgStart, kgEnd)
-    if (bytes === undefined) continue
-    for (const [k, v] of parseRecords(bytes, d.file))
-      overlay.set(Buffer.from(k.buffer, k.byteOffset, k.length).toString('latin1'), v)
-  }
-  const base = await readKeyGroupBytes(join(dir, full!.file), full!, kgStart, kgEnd)
-  const merged = mergeOverlay(base ? parseRecords(base, full!.file) : [], sortedOverlay(overlay), full!.file)
-  let chunk: [Uint8Array, Uint8Array][] = []
-  for (const e of merged) {
-    chunk.push(e)
-    if (chunk.length >= CHUNK) {
-      yield chunk
-      chunk = []
+  const reader = await ChainReader.open(dir, handle, kgStart, kgEnd)
+  try {
+    let chunk: [Uint8Array, Uint8Array][] = []
+    for (const kg of reader.groups) {
+      const { base, overlay } = await reader.segment(kg)
+      for (const e of mergeOverlay(base ? parseRecords(base, handle.file) : [], overlay, handle.file)) {
+        chunk.push(e)
+        if (chunk.length >= CHUNK) {
+          yield chunk
+          chunk = []
+        }
+      }
     }
+    if (chunk.length > 0) yield chunk
+  } finally {
+    await reader.close()
   }
-  if (chunk.length > 0) yield chunk
 }
 
 /** readChainChunks one entry at a time. */
@@ -71,10 +138,6 @@ export async function* readChain(
   kgEnd: number,
 ): AsyncIterable<[Uint8Array, Uint8Array]> {
   for await (const chunk of readChainChunks(dir, handle, kgStart, kgEnd)) yield* chunk
-}
-
-function sortedOverlay(overlay: Map<string, Uint8Array | null>): [string, Uint8Array | null][] {
-  return [...overlay].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
 }
 
 /** Merges a sorted full file with a sorted overlay (binary-string keys): the overlay wins, its nulls delete. */
