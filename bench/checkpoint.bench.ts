@@ -35,7 +35,7 @@ const RESTORE_BUDGET_MS = 10_000
 const THROUGHPUT_RATIO = 0.8
 /**
  * The bench's own bar (the issue sets none) for the files a checkpoint names over its live keys and
- * values: framing (~1.25× for these small records) plus deltas of up to half the full file before a
+ * values: framing (~1.25× for these small records) plus deltas of up to the full file's size before a
  * compaction replaces them (and those written while it runs), superseded entries included.
  */
 const SIZE_RATIO = 2

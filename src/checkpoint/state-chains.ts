@@ -9,7 +9,7 @@ import { chainOf, chainWeight, fromSibling, siblingOf } from './state-chain.ts'
 import type { StateFileHandle } from './state-file.ts'
 
 /** A chain is compacted once its deltas weigh this share of its full file (and at least MIN_COMPACT_BYTES), or once it has maxDeltas of them. */
-export const COMPACT_DELTA_RATIO = 0.5
+export const COMPACT_DELTA_RATIO = 1
 const MIN_COMPACT_BYTES = 1 << 20
 
 interface Compacted {
