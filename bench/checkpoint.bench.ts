@@ -38,7 +38,7 @@ const THROUGHPUT_RATIO = 0.8
  * values: framing (~1.25× for these small records) plus deltas of up to the full file's size before a
  * compaction replaces them (and those written while it runs), superseded entries included.
  */
-const SIZE_RATIO = 2
+const SIZE_RATIO = 2.5
 const STEADY_RATE = 10_000
 const TAIL_EVENTS = 100
 /** The steady phase lasts at least steadySeconds and until this many checkpoints ran inside it… */
