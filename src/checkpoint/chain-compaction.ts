@@ -21,12 +21,12 @@ export interface CompactionRequest {
 
 /** Merges the chain into `dir/file` (all key groups it holds). Runs on whatever thread calls it. */
 export async function compactChain(req: CompactionRequest): Promise<StateFileHandle> {
-  const reader = await ChainReader.open(req.dir, req.handle, 0, 0xffff)
+  const reader = ChainReader.open(req.dir, req.handle, 0, 0xffff)
   const path = join(req.dir, req.file)
   const sink = await StateFileSink.create(path, req.file)
   try {
     for (const kg of reader.groups) {
-      const { base, overlay } = await reader.segment(kg)
+      const { base, overlay } = reader.segment(kg)
       await mergeInto(sink, base ?? EMPTY, overlay, req.handle.file)
     }
     const handle = await sink.finish()
@@ -36,7 +36,7 @@ export async function compactChain(req: CompactionRequest): Promise<StateFileHan
     await sink.abandon()
     throw e
   } finally {
-    await reader.close()
+    reader.close()
   }
 }
 

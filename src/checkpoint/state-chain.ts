@@ -8,7 +8,7 @@
 //
 // Files stay in the directory of the checkpoint that wrote them; a later checkpoint's manifest names
 // them as ../chk-<id>/<file>, and retention keeps every directory a retained manifest names.
-import { type FileHandle, open } from 'node:fs/promises'
+import { closeSync, openSync, readSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseRecords, type StateFileHandle } from './state-file.ts'
 
@@ -39,16 +39,19 @@ export interface ChainSegment {
 
 /**
  * Reads a chain one key group at a time, so what it holds is one key group's records of each file
- * (about 1/maxParallelism of the state), whatever the size of the state or of its deltas.
+ * (about 1/maxParallelism of the state), whatever the size of the state or of its deltas. Reads are
+ * synchronous positional reads of a few hundred KiB at most: a chain of many files made thousands of
+ * small promise-based reads per restore, which under load were seen never to settle (two of them,
+ * with nothing failing), stalling a restore for good; until that is understood, no FileHandle here.
  */
 export class ChainReader {
   private constructor(
-    private readonly files: { handle: StateFileHandle; fh: FileHandle; at: Map<number, [number, number]> }[],
+    private readonly files: { handle: StateFileHandle; fd: number; at: Map<number, [number, number]> }[],
     /** Key groups any file of the chain holds within the range, ascending. */
     readonly groups: number[],
   ) {}
 
-  static async open(dir: string, handle: StateFileHandle, kgStart: number, kgEnd: number): Promise<ChainReader> {
+  static open(dir: string, handle: StateFileHandle, kgStart: number, kgEnd: number): ChainReader {
     const chain = chainOf(handle)
     if (chain[0]!.deltaOf !== undefined) throw new Error(`${chain[0]!.file}: a chain must start with a full file`)
     const files: ChainReader['files'] = []
@@ -61,10 +64,10 @@ export class ChainReader {
           at.set(kg, [offset, length])
           groups.add(kg)
         }
-        files.push({ handle: h, fh: await open(join(dir, h.file), 'r'), at })
+        files.push({ handle: h, fd: openSync(join(dir, h.file), 'r'), at })
       }
     } catch (e) {
-      for (const f of files) await f.fh.close().catch(() => {})
+      for (const f of files) closeSync(f.fd)
       throw e
     }
     return new ChainReader(
@@ -73,30 +76,30 @@ export class ChainReader {
     )
   }
 
-  async segment(kg: number): Promise<ChainSegment> {
+  segment(kg: number): ChainSegment {
     const [full, ...deltas] = this.files
     const folded = new Map<string, Uint8Array | null>()
     for (const d of deltas) {
-      const bytes = await this.read(d, kg)
+      const bytes = this.read(d, kg)
       if (bytes === undefined) continue
       for (const [k, v] of parseRecords(bytes, d.handle.file))
         folded.set(Buffer.from(k.buffer, k.byteOffset, k.length).toString('latin1'), v)
     }
     const overlay = [...folded].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    return { kg, base: await this.read(full!, kg), overlay }
+    return { kg, base: this.read(full!, kg), overlay }
   }
 
-  private async read(f: ChainReader['files'][number], kg: number): Promise<Buffer | undefined> {
+  private read(f: ChainReader['files'][number], kg: number): Buffer | undefined {
     const at = f.at.get(kg)
     if (at === undefined) return undefined
     const buf = Buffer.allocUnsafe(at[1])
-    const { bytesRead } = await f.fh.read(buf, 0, at[1], at[0])
+    const bytesRead = readSync(f.fd, buf, 0, at[1], at[0])
     if (bytesRead !== at[1]) throw new Error(`${f.handle.file} is truncated (key group ${kg})`)
     return buf
   }
 
-  async close(): Promise<void> {
-    for (const f of this.files) await f.fh.close().catch(() => {})
+  close(): void {
+    for (const f of this.files.splice(0)) closeSync(f.fd)
   }
 }
 
@@ -111,11 +114,11 @@ export async function* readChainChunks(
   kgStart: number,
   kgEnd: number,
 ): AsyncIterable<[Uint8Array, Uint8Array][]> {
-  const reader = await ChainReader.open(dir, handle, kgStart, kgEnd)
+  const reader = ChainReader.open(dir, handle, kgStart, kgEnd)
   try {
     let chunk: [Uint8Array, Uint8Array][] = []
     for (const kg of reader.groups) {
-      const { base, overlay } = await reader.segment(kg)
+      const { base, overlay } = reader.segment(kg)
       for (const e of mergeOverlay(base ? parseRecords(base, handle.file) : [], overlay, handle.file)) {
         chunk.push(e)
         if (chunk.length >= CHUNK) {
@@ -126,7 +129,7 @@ export async function* readChainChunks(
     }
     if (chunk.length > 0) yield chunk
   } finally {
-    await reader.close()
+    reader.close()
   }
 }
 
