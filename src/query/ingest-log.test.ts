@@ -31,6 +31,18 @@ async function readAll(log: IngestLog, from: number, max: number): Promise<{ off
 }
 
 describe('IngestLog', () => {
+  it('truncations delete exactly the events before each offset; an offset behind an earlier one changes nothing', async () => {
+    const { log } = await openLog()
+    await log.append(Array.from({ length: 30 }, (_, i) => ({ i })))
+    expect((await readAll(log, 0, 7)).map((e) => e.offset)).toEqual(Array.from({ length: 30 }, (_, i) => i))
+    await log.truncateBefore(10)
+    expect((await readAll(log, 0, 100))[0]!.offset).toBe(10)
+    await log.truncateBefore(20)
+    await log.truncateBefore(15) // behind an earlier truncation: nothing to do
+    expect((await readAll(log, 0, 100)).map((e) => e.offset)).toEqual(Array.from({ length: 10 }, (_, i) => 20 + i))
+    await log.close()
+  })
+
   it('interleaved appends and reads of any sizes return every event once, in order (tail or LevelDB alike)', async () => {
     await fc.assert(
       fc.asyncProperty(

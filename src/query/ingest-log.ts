@@ -97,6 +97,8 @@ class UnreadTail {
 const TAIL_CAPACITY = 16_384
 
 export class IngestLog implements IngestLogReader {
+  /** Events before this offset were deleted by truncateBefore (in this process). */
+  private truncatedTo = 0
   private end = 0
   private readOffset = 0
   private readonly tail = new UnreadTail()
@@ -192,9 +194,21 @@ export class IngestLog implements IngestLogReader {
     return new Promise((resolve) => this.waiters.push(resolve))
   }
 
-  /** Deletes events before `offset` (called behind completed checkpoints). */
+  /**
+   * Deletes events before `offset` (called behind completed checkpoints). Each call clears only what
+   * the calls before it did not: LevelDB keeps deleted keys as tombstones until a compaction, so a
+   * clear from offset 0 would walk every event ever truncated, each time (quadratic in the log).
+   */
   async truncateBefore(offset: number): Promise<void> {
-    await this.store.clear({ gte: offsetKey(0), lt: offsetKey(offset) })
+    const from = this.truncatedTo
+    if (offset <= from) return
+    this.truncatedTo = offset
+    try {
+      await this.store.clear({ gte: offsetKey(from), lt: offsetKey(offset) })
+    } catch (e) {
+      if (this.truncatedTo === offset) this.truncatedTo = from
+      throw e
+    }
   }
 
   async close(): Promise<void> {
