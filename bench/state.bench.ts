@@ -3,7 +3,7 @@
 // against a hand-written read-modify-write loop over raw classic-level; RSS sampled every 100 ms
 // against the --memory budget. Every workload runs in a fresh process (child.ts), with the same
 // loaders as the CLI (src/cli/register.mjs). This module is also the workloads module of the children.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -25,6 +25,7 @@ import { runWorkload, type Workload } from './child.ts'
 import { scaled } from './scale.ts'
 import type { BenchRow, Suite, SuiteReport } from './suite.ts'
 import { formatNumber, markdownTable } from './table.ts'
+import { RSS_SAMPLE_MS, startRssSampler } from './rss-sampler.ts'
 
 const MODULE = new URL('./state.bench.ts', import.meta.url)
 const REGISTER = fileURLToPath(new URL('../src/cli/register.mjs', import.meta.url))
@@ -32,7 +33,6 @@ const SEED = 7
 const MiB = 1024 * 1024
 /** Dirty entries per LevelDB batch, the same for the job (LevelStateTable) and the loop. */
 const BATCH_OPS = 2_000
-const RSS_SAMPLE_MS = 100
 const BUSY_CPU_SHARE = 0.8
 
 // ---- the workload: a keyed count (the engine suite's, with a configurable key space) ----
@@ -86,44 +86,6 @@ export interface StateRunResult {
   backend?: LevelBackendMetrics
   /** How the LevelDB runs read table files: mmapped (prebuilt classic-level) or with pread. */
   tableReads?: LevelDbTableReads
-}
-
-/** RSS and its anonymous part from /proc/self/status (Linux); elsewhere RSS for both. */
-function memoryNow(): { rss: number; anon: number; file: number } {
-  try {
-    const status = readFileSync('/proc/self/status', 'utf8')
-    const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1])
-    const anon = Number(/RssAnon:\s+(\d+) kB/.exec(status)?.[1])
-    const file = Number(/RssFile:\s+(\d+) kB/.exec(status)?.[1])
-    if (Number.isFinite(rss) && Number.isFinite(anon) && Number.isFinite(file))
-      return { rss: rss * 1024, anon: anon * 1024, file: file * 1024 }
-  } catch {
-    // not Linux: RSS for both
-  }
-  const rss = process.memoryUsage.rss()
-  return { rss, anon: rss, file: 0 }
-}
-
-function startRssSampler(): {
-  stop(): { maxRssMb: number; maxAnonMb: number; maxFileMb: number; samples: number }
-} {
-  let { rss: maxRss, anon: maxAnon, file: maxFile } = memoryNow()
-  let samples = 1
-  const sample = () => {
-    const m = memoryNow()
-    maxRss = Math.max(maxRss, m.rss)
-    maxAnon = Math.max(maxAnon, m.anon)
-    maxFile = Math.max(maxFile, m.file)
-    samples++
-  }
-  const timer = setInterval(sample, RSS_SAMPLE_MS)
-  return {
-    stop() {
-      clearInterval(timer)
-      sample()
-      return { maxRssMb: maxRss / MiB, maxAnonMb: maxAnon / MiB, maxFileMb: maxFile / MiB, samples }
-    },
-  }
 }
 
 async function measure(events: number, body: () => Promise<number>): Promise<Omit<StateRunResult, 'backend'>> {

@@ -5,11 +5,10 @@
 // whose state it holds. Later
 // checkpoints put it in place of the chain's files (CheckpointCoordinator), so retention can drop
 // the old ones.
-import { open } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { ChainReader } from './state-chain.ts'
-import { type StateFileHandle, StateFileSink, TOMBSTONE } from './state-file.ts'
+import { fsyncDir, type StateFileHandle, StateFileSink, TOMBSTONE } from './state-file.ts'
 
 export interface CompactionRequest {
   /** The checkpoint directory the chain's file names are relative to. */
@@ -103,15 +102,6 @@ async function mergeInto(
   }
   await copyRun(p)
   while (head !== undefined) await emitHead()
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r')
-  try {
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
 }
 
 const WORKER = new URL('./chain-compaction.worker.mjs', import.meta.url)

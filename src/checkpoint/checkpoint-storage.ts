@@ -7,21 +7,12 @@ import { join } from 'node:path'
 import { crashPoint } from './crash-points.ts'
 import { type CheckpointManifest, filesOf, MANIFEST_FILE } from './manifest.ts'
 import { siblingOf } from './state-chain.ts'
-import { fileSha256 } from './state-file.ts'
+import { fileSha256, fsyncDir } from './state-file.ts'
 
 export interface CompletedCheckpoint {
   checkpointId: number
   dir: string
   manifest: CheckpointManifest
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r')
-  try {
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
 }
 
 export class CheckpointStorage {

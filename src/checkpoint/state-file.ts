@@ -160,6 +160,16 @@ export async function writeStateFile(
   }
 }
 
+/** fsyncs a directory, so the names of the files just written in it survive a crash. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r')
+  try {
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+}
+
 /** Entries one at a time → the chunks writeStateFile takes. */
 export async function* inChunks(
   entries: AsyncIterable<SnapshotEntry> | Iterable<SnapshotEntry>,

@@ -19,7 +19,6 @@
 //
 // Only Node built-ins: it runs before (and without) any dev dependency.
 import { execFileSync, spawn } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import {
   accessSync,
   constants,
@@ -27,7 +26,6 @@ import {
   createWriteStream,
   existsSync,
   mkdirSync,
-  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -37,10 +35,10 @@ import { createRequire } from 'node:module'
 import { availableParallelism, homedir } from 'node:os'
 import { delimiter, dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { applyPatch, buildKey, Impossible, listFiles } from './classic-level-patch.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = resolve(HERE, '../..')
-const PATCH = join(HERE, 'classic-level-no-mmap.patch')
 const STAMP = 'livestate-build.json'
 const BINARY = 'classic_level.node'
 const ME = relative(process.cwd(), fileURLToPath(import.meta.url)) || fileURLToPath(import.meta.url)
@@ -50,8 +48,6 @@ const tty = Boolean(process.stderr.isTTY)
 /** A progress line is on screen (TTY only); when it was last drawn. */
 let shown = false
 let lastDraw = 0
-
-class Impossible extends Error {}
 
 main().catch((err) => {
   // Never fail the install.
@@ -77,7 +73,7 @@ async function main() {
   }
   const release = join(pkg.dir, 'build', 'Release')
 
-  const patched = applyPatch(pkg.dir, readFileSync(PATCH, 'utf8'))
+  const patched = applyPatch(pkg.dir)
 
   const key = buildKey(pkg, patched.files)
   const stamp = readJson(join(release, STAMP))
@@ -223,80 +219,6 @@ function cacheDir() {
   if (setting) return resolve(setting)
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache')
   return join(base, 'livestate', 'classic-level')
-}
-
-// ---- the patch ----
-
-/** Applies a unified diff by exact text (no fuzz); a hunk already applied is left alone. */
-function applyPatch(dir, text) {
-  const changed = []
-  const files = []
-  for (const { file, hunks } of parsePatch(text)) {
-    const path = join(dir, file)
-    let source = readFileSync(path, 'utf8')
-    const before = source
-    for (const { from, to } of hunks) {
-      if (source.includes(to) && !source.includes(from)) continue
-      const at = source.indexOf(from)
-      if (at < 0 || source.indexOf(from, at + 1) >= 0) {
-        throw new Impossible(
-          `classic-level ${file} does not match ${relative(ROOT, PATCH)} (another classic-level version?); ` +
-            'update the patch for it',
-        )
-      }
-      source = source.slice(0, at) + to + source.slice(at + from.length)
-    }
-    if (source !== before) {
-      writeFileSync(path, source)
-      changed.push(file)
-    }
-    files.push(file)
-  }
-  return { changed, files }
-}
-
-function parsePatch(text) {
-  const files = []
-  let file
-  let hunk
-  for (const line of text.split('\n')) {
-    if (line.startsWith('+++ ')) {
-      file = { file: line.slice(4).trim().replace(/^b\//, '').split('\t')[0], hunks: [] }
-      files.push(file)
-      hunk = undefined
-    } else if (line.startsWith('@@') && file) {
-      hunk = { from: [], to: [] }
-      file.hunks.push(hunk)
-    } else if (hunk && /^[ +-]/.test(line) && !line.startsWith('--- ')) {
-      if (line[0] !== '+') hunk.from.push(line.slice(1))
-      if (line[0] !== '-') hunk.to.push(line.slice(1))
-    } else {
-      hunk = undefined
-    }
-  }
-  for (const f of files) for (const h of f.hunks) Object.assign(h, { from: h.from.join('\n'), to: h.to.join('\n') })
-  if (files.length === 0) throw new Impossible(`${PATCH} holds no diff`)
-  return files
-}
-
-/** Identifies a build: the (patched) sources, the patch, and the Node ABI and platform it is for. */
-function buildKey(pkg, patchedFiles) {
-  const hash = createHash('sha256')
-  hash.update(readFileSync(PATCH))
-  const sources = ['binding.cc', 'binding.gyp', ...listFiles(pkg.dir, 'deps')].sort()
-  for (const file of sources) hash.update(`\0${file}\0`).update(readFileSync(join(pkg.dir, file)))
-  hash.update(JSON.stringify([pkg.version, patchedFiles, process.platform, process.arch, process.versions.modules]))
-  return `${pkg.version}-${process.platform}-${process.arch}-abi${process.versions.modules}-${hash.digest('hex').slice(0, 16)}`
-}
-
-function listFiles(dir, sub) {
-  const out = []
-  for (const entry of readdirSync(join(dir, sub), { withFileTypes: true })) {
-    const path = join(sub, entry.name)
-    if (entry.isDirectory()) out.push(...listFiles(dir, path))
-    else if (entry.isFile()) out.push(path)
-  }
-  return out
 }
 
 // ---- building ----
