@@ -208,6 +208,27 @@ export function runStoreSuite(name: string, factory: () => Promise<StoreFixture>
         await store.clear()
         expect(await collect(store.keys())).toEqual([])
       })
+
+      it('clears the empty key whenever the range holds it (lte bounds included), never with lt empty', async () => {
+        const store = await open()
+        const cases: [Parameters<typeof store.clear>[0], boolean][] = [
+          [{ lte: b() }, true],
+          [{ lte: b('a') }, true],
+          [{ gte: b(), lte: b() }, true],
+          [{ lt: b('a') }, true],
+          [{ lt: b() }, false],
+          [{ gt: b() }, false],
+        ]
+        for (const [range, cleared] of cases) {
+          await store.put(b(), b('v'))
+          await store.clear(range)
+          expect(store.getSync(b()) === undefined, JSON.stringify(range)).toBe(cleared)
+          const [many] = await store.getMany([b()])
+          expect(many === undefined ? undefined : hex(many), JSON.stringify(range)).toBe(
+            cleared ? undefined : hex(b('v')),
+          )
+        }
+      })
     })
 
     describe('close', () => {

@@ -120,7 +120,8 @@ export class LevelEngine implements StoreEngine {
     await this.#ctx.db.clear(levelRange(range)).catch(this.#reject)
     // classic-level's clear() skips the empty key; delete it too when the range starts at it
     const fromEmpty = range.gt === undefined && (range.gte === undefined || range.gte.length === 0)
-    const toAfterEmpty = (range.lt === undefined || range.lt.length > 0) && range.lte === undefined
+    // every upper bound holds the empty key but `lt: ''` (any `lte` is >= it, `lte: ''` included)
+    const toAfterEmpty = range.lt === undefined || range.lt.length > 0
     if (fromEmpty && toAfterEmpty) {
       await this.#ctx.db.del(EMPTY).catch(this.#reject)
     }
