@@ -81,6 +81,8 @@ export interface StateRunResult {
   maxAnonMb: number
   /** Largest file-backed RSS (Linux RssFile): the node binary and libraries, and mapped table files. */
   maxFileMb: number
+  /** Largest committed size of V8's old generation (what the heap growing factor bounds). */
+  maxOldGenMb: number
   peakRssMb: number
   rssSamples: number
   backend?: LevelBackendMetrics
@@ -96,7 +98,7 @@ async function measure(events: number, body: () => Promise<number>): Promise<Omi
   const folds = await body()
   const wallMs = performance.now() - t0
   const cpu = process.cpuUsage(cpu0)
-  const { maxRssMb, maxAnonMb, maxFileMb, samples } = sampler.stop()
+  const { maxRssMb, maxAnonMb, maxFileMb, maxOldGenMb, samples } = sampler.stop()
   return {
     events,
     wallMs,
@@ -106,6 +108,7 @@ async function measure(events: number, body: () => Promise<number>): Promise<Omi
     maxRssMb,
     maxAnonMb,
     maxFileMb,
+    maxOldGenMb,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     rssSamples: samples,
   }
@@ -306,6 +309,8 @@ export const stateSuite: Suite = {
         'max RSS MB',
         'max RssAnon MB',
         'max RssFile MB',
+        'max V8 old gen MB',
+        'heap growing',
         'cache hit rate',
         'cache target MB',
         'evictions',
@@ -319,6 +324,8 @@ export const stateSuite: Suite = {
         formatNumber(r.maxRssMb),
         formatNumber(r.maxAnonMb),
         formatNumber(r.maxFileMb),
+        formatNumber(r.maxOldGenMb),
+        r.backend?.heapGrowingPercent === undefined ? 'V8 (≤ 4×)' : `${r.backend.heapGrowingPercent}%`,
         r.backend ? `${(100 * r.backend.cacheHitRate).toFixed(1)}%` : '–',
         r.backend ? mb(r.backend.objectCacheTargetBytes) : '–',
         r.backend ? formatNumber(r.backend.evictions) : '–',

@@ -4,6 +4,7 @@
 // serves every metric of a scrape.
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { levelDbTableReads } from '../../../storage/leveldb/table-reads.ts'
+import { heapGrowingPercent } from './heap-growth.ts'
 import type { LevelBackendMetrics, LevelStateBackend } from './level-state-backend.ts'
 
 type Label = 'taskmanager'
@@ -92,6 +93,17 @@ export function registerBackendMetrics(registry: Registry, backends: () => Level
     registers: [registry],
     collect() {
       this.set(levelDbTableReads().mmap ? 1 : 0)
+    },
+  })
+  replace('livestate_state_heap_growing_percent')
+  new Gauge({
+    name: 'livestate_state_heap_growing_percent',
+    help:
+      'How far V8 lets the heap grow past its live size before collecting again, in percent, as fixed under the ' +
+      'memory budget (-1: V8 picks its adaptive factor, or node was given --heap-growing-percent)',
+    registers: [registry],
+    collect() {
+      this.set(heapGrowingPercent() ?? -1)
     },
   })
   gauge(

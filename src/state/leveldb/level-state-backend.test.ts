@@ -17,6 +17,7 @@ import type { InternalMapState } from '../kinds/map-state.ts'
 import type { InternalValueState } from '../kinds/value-state.ts'
 import { keyGroupChars, VOID_NAMESPACE } from '../namespace.ts'
 import { registerBackendMetrics } from './backend-metrics.ts'
+import { MAX_PERCENT, MIN_PERCENT } from './heap-growth.ts'
 import { LevelStateBackend } from './level-state-backend.ts'
 import { LevelStateTable, StateBackendError } from './level-state-table.ts'
 import { ObjectCache } from './object-cache.ts'
@@ -151,6 +152,9 @@ describe('LevelStateBackend', () => {
       `livestate_state_memory_budget_bytes{taskmanager="tm-1",part="mapped_tables"} ${budget.mappedTables}`,
     )
     expect(text).toContain(`livestate_state_table_cache_tables{taskmanager="tm-1"} ${budget.tableCache}`)
+    expect(m.heapGrowingPercent).toBeGreaterThanOrEqual(MIN_PERCENT)
+    expect(m.heapGrowingPercent).toBeLessThanOrEqual(MAX_PERCENT)
+    expect(text).toMatch(/livestate_state_heap_growing_percent (\d+)/)
     expect(text).toContain(
       `livestate_state_memory_used_bytes{taskmanager="tm-1",part="object_cache"} ${m.objectCacheBytes}`,
     )

@@ -18,6 +18,7 @@ import { keyGroupChars } from '../namespace.ts'
 import type { StateTableFactory } from '../state-table.ts'
 import type { ChangeLogPool } from './change-log.ts'
 import { LevelStateTable, type LevelStateTableStats } from './level-state-table.ts'
+import { heapGrowingPercent, limitHeapGrowth } from './heap-growth.ts'
 import { ObjectCache } from './object-cache.ts'
 import { sublevelPrefix, TableKeys } from './table-keys.ts'
 
@@ -50,6 +51,8 @@ export interface LevelBackendMetrics {
   flushedOps: number
   writeFailures: number
   bytesOnDisk: number
+  /** The process's heap growing factor in force (heap-growth.ts); undefined while V8 picks its own. */
+  heapGrowingPercent: number | undefined
 }
 
 export interface LevelStateBackendOptions {
@@ -64,6 +67,11 @@ export interface LevelStateBackendOptions {
    * checkpoint (change-log.ts), so a checkpoint writes only the changes. false: every one is full.
    */
   incremental?: boolean
+  /**
+   * Bound the garbage V8 keeps by the budget (default true): the old generation may hold about the
+   * object cache's share in garbage (heap-growth.ts). false leaves V8's adaptive factor (up to 4×).
+   */
+  limitHeapGrowth?: boolean
 }
 
 /**
@@ -89,6 +97,8 @@ export class LevelStateBackend implements StateTableFactory {
   private isClosed = false
   /** The bytes the tables' change logs hold (incremental checkpoints), against their limit. */
   readonly changeLog: ChangeLogPool
+  /** Gives back this backend's share of heap slack (heap-growth.ts); undefined when none was taken. */
+  private readonly releaseHeapSlack: (() => void) | undefined
 
   private constructor(
     private readonly store: LevelStore,
@@ -100,6 +110,7 @@ export class LevelStateBackend implements StateTableFactory {
     this.name = options.name ?? basename(location)
     this.changeLog = { used: 0, limit: Math.floor(budget.objectCache * CHANGE_LOG_SHARE) }
     this.cache.external = this.changeLog
+    this.releaseHeapSlack = options.limitHeapGrowth === false ? undefined : limitHeapGrowth(budget.objectCache)
   }
 
   /**
@@ -205,6 +216,7 @@ export class LevelStateBackend implements StateTableFactory {
       flushedOps: this.stats.flushedOps,
       writeFailures: this.stats.failures,
       bytesOnDisk: this.lastDiskSize,
+      heapGrowingPercent: heapGrowingPercent(),
     }
   }
 
@@ -221,6 +233,7 @@ export class LevelStateBackend implements StateTableFactory {
       }
     }
     this.tables.length = 0
+    this.releaseHeapSlack?.()
     await this.store.close()
     if (failure !== undefined) throw failure
   }
