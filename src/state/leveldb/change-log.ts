@@ -5,6 +5,10 @@
 //   barrier c ── batches ── barrier c+1 ── batches ── barrier n: delta(n, base c) = batches since c
 //                                                                 + the values dirty at n (captured)
 //
+// The batches after barrier c also carry the values captured for checkpoint c (the values dirty at
+// c, written down once captured). Checkpoint c holds them already, so a delta against c leaves them
+// out; a delta against an older base keeps them (c was not completed, or was a savepoint).
+//
 // Batches before the oldest barrier a delta may still be asked against are dropped: the coordinator
 // only ever names the latest completed checkpoint as base, and that never moves back. The logs of a
 // TaskManager's tables share one byte limit (part of the memory budget's overhead reserve): a log
@@ -20,8 +24,15 @@ export interface ChangeLogPool {
   readonly limit: number
 }
 
+interface Kept {
+  batch: Batch
+  bytes: number
+  /** Set on the values captured for that checkpoint. */
+  capturesOf?: number
+}
+
 export class ChangeLog {
-  private batches: { batch: Batch; bytes: number }[] = []
+  private batches: Kept[] = []
   /** Checkpoint id of a barrier → index in `batches` of the first batch sent after it. */
   private marks = new Map<number, number>()
   private bytes = 0
@@ -33,18 +44,31 @@ export class ChangeLog {
     return this.marks.size > 0
   }
 
-  /** A batch went down. */
-  record(batch: Batch): void {
+  /**
+   * A batch went down: `batch`, and before it `captured`, the values captured for checkpoint
+   * `captureOf` (undefined: for a savepoint, which no delta is ever taken against).
+   */
+  record(batch: Batch, captured?: Batch, captureOf?: number): void {
+    if (this.marks.size === 0) return
+    if (captured !== undefined && captured.size > 0)
+      this.keep(
+        captureOf === undefined ? { batch: captured, bytes: 0 } : { batch: captured, bytes: 0, capturesOf: captureOf },
+      )
+    if (batch.size > 0) this.keep({ batch, bytes: 0 })
+  }
+
+  private keep(kept: Kept): void {
     if (this.marks.size === 0) return
     let bytes = 0
-    for (const [k, v] of batch) bytes += ENTRY_OVERHEAD + k.length + (v === null ? 0 : v.length)
+    for (const [k, v] of kept.batch) bytes += ENTRY_OVERHEAD + k.length + (v === null ? 0 : v.length)
     if (this.pool.used + bytes > this.pool.limit) {
       this.forget()
       return
     }
+    kept.bytes = bytes
     this.bytes += bytes
     this.pool.used += bytes
-    this.batches.push({ batch, bytes })
+    this.batches.push(kept)
   }
 
   /**
@@ -57,10 +81,19 @@ export class ChangeLog {
     let since: Batch[] | undefined
     if (at === undefined) this.forget()
     else {
-      this.batches = this.batches.slice(at)
-      since = this.batches.map((b) => b.batch)
+      // What base's checkpoint captured is in it already, and no later delta goes back before it:
+      // dropped with everything before base's barrier (`moved`: old index − at → new index).
+      const kept: Kept[] = []
+      const moved: number[] = []
+      for (let i = at; i < this.batches.length; i++) {
+        moved.push(kept.length)
+        if (this.batches[i]!.capturesOf !== base) kept.push(this.batches[i]!)
+      }
+      moved.push(kept.length)
+      this.batches = kept
+      since = kept.map((b) => b.batch)
       const marks = new Map<number, number>()
-      for (const [id, i] of this.marks) if (id >= base!) marks.set(id, i - at)
+      for (const [id, i] of this.marks) if (id >= base!) marks.set(id, moved[i - at]!)
       this.marks = marks
       const bytes = this.batches.reduce((n, b) => n + b.bytes, 0)
       this.pool.used -= this.bytes - bytes

@@ -160,4 +160,36 @@ describe('LevelStateTable incremental snapshots', () => {
       rmSync(dir, { recursive: true, force: true })
     }
   }, 180_000)
+
+  it('a delta holds only the keys changed since its base, not the values that base captured', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'livestate-incremental-'))
+    const store = await LevelStore.open(join(dir, 'db'))
+    const pool: ChangeLogPool = { used: 0, limit: 1 << 30 }
+    const table = new LevelStateTable(store, new ObjectCache(1 << 20), undefined, { flushAtOps: 50, changeLog: pool })
+    try {
+      const keys = Array.from({ length: 200 }, (_, k) => key(k))
+      const putAll = (ks: string[], n: number) => {
+        for (const k of ks) table.put(k, { n })
+      }
+      // checkpoint 1 (full) captures 200 dirty values and writes them down after its barrier
+      putAll(keys, 1)
+      const first = await read(table.snapshot(0, KEY_GROUPS - 1, { checkpointId: 1, base: undefined }))
+      expect(first.size).toBe(200)
+      // checkpoint 2 against 1: only the 10 keys changed since
+      putAll(keys.slice(0, 10), 2)
+      const second = table.snapshot(0, KEY_GROUPS - 1, { checkpointId: 2, base: 1 })
+      expect(second.deltaOf).toBe(1)
+      expect(await read(second)).toEqual(new Map(keys.slice(0, 10).map((k) => [k, 2])))
+      // checkpoint 3 against 1 (2 was not completed): the changes of 2 and since, 2's captures included
+      putAll(keys.slice(10, 15), 3)
+      const third = table.snapshot(0, KEY_GROUPS - 1, { checkpointId: 3, base: 1 })
+      expect(await read(third)).toEqual(
+        new Map([...keys.slice(0, 10).map((k) => [k, 2] as const), ...keys.slice(10, 15).map((k) => [k, 3] as const)]),
+      )
+    } finally {
+      await table.dispose()
+      await store.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })

@@ -83,7 +83,7 @@ export class LevelStateTable implements StateTable, CacheOwner {
     if (options.changeLog) {
       const changes = new ChangeLog(options.changeLog)
       this.changes = changes
-      this.down.onBatch = (batch) => changes.record(batch)
+      this.down.onBatch = (batch, captured, captureOf) => changes.record(batch, captured, captureOf)
     }
   }
 
@@ -296,7 +296,9 @@ export class LevelStateTable implements StateTable, CacheOwner {
     // While a replaced range is cleared, disk counts as empty.
     const snap = since === undefined && this.down.diskReady === undefined ? this.store.snapshot() : undefined
     const notOnDisk = since ?? this.down.inflightBatches()
-    const capture = new SnapshotCapture(this.dirty, (key, bytes) => this.down.queueEncoded(key, bytes))
+    // Tagged with the checkpoint they were captured for, so the next delta can leave them out.
+    const captureOf = incremental?.checkpointId
+    const capture = new SnapshotCapture(this.dirty, (key, bytes) => this.down.queueCaptured(key, bytes, captureOf))
     this.dirty = new DirtyList()
     this.capturing = capture
     const captureAll = async () => {
