@@ -3,8 +3,7 @@
 // proxy that adds `/app/*`, so no CORS is involved) subscribes with a token in `access_token`, renders
 // updates while events are ingested, and the DOM must end with the oracle's values. Screenshot:
 // test-results/client-browser.png.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Browser, type Page, chromium } from 'playwright-core'
@@ -12,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { buildBrowserBundle } from '../../client/scripts/build-browser.mjs'
 import { type LivestateProcess, ROOT, stopQuietly } from '../support/livestate-process.ts'
 import { type PageServer, startPageServer } from './support/page-server.ts'
-import { ShopOracle, makeVisits, postVisits, runShop, tempStateDir } from './support/shop.ts'
+import { ShopOracle, makeVisits, postVisits, removeTempDirs, runShop, tempStateDir } from './support/shop.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 const PAGE_HTML = fileURLToPath(new URL('../fixtures/client/subscribe-page.html', import.meta.url))
@@ -29,7 +28,7 @@ let url: string
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`)
-  const dir = mkdtempSync(join(tmpdir(), 'livestate-browser-'))
+  const dir = tempStateDir('livestate-browser-')
   const outfile = join(dir, 'livestate-client.browser.js')
   await buildBrowserBundle(outfile)
   const tokens = join(dir, 'tokens.json')
@@ -56,6 +55,7 @@ afterAll(async () => {
   await browser?.close()
   await site?.close()
   await stopQuietly(server)
+  removeTempDirs()
 })
 
 /** Opens the page on the API's origin; collects page errors and console errors and warnings. */

@@ -6,7 +6,16 @@ import { type ChangeMeta, type LivestateError, createClient } from '@livestate/c
 import { afterEach, describe, expect, test } from 'vitest'
 import type shopJob from '../fixtures/client/shop-job.ts'
 import { type LivestateProcess, killHard, stopQuietly } from '../support/livestate-process.ts'
-import { ShopOracle, VisitFeeder, type Visit, eventually, makeVisits, runShop, tempStateDir } from './support/shop.ts'
+import {
+  ShopOracle,
+  VisitFeeder,
+  type Visit,
+  eventually,
+  makeVisits,
+  removeTempDirs,
+  runShop,
+  tempStateDir,
+} from './support/shop.ts'
 import { type TcpProxy, startTcpProxy } from './support/tcp-proxy.ts'
 
 const USERS = Array.from({ length: 20 }, (_, i) => `r${i}`)
@@ -92,6 +101,7 @@ afterEach(async () => {
   processes = []
   await proxy?.close()
   proxy = undefined
+  removeTempDirs()
 })
 
 describe.each(['json', 'msgpack'] as const)('over %s', (encoding) => {

@@ -15,6 +15,7 @@ import {
   makeVisits,
   postVisits,
   runShop,
+  removeTempDirs,
   tempStateDir,
 } from './support/shop.ts'
 
@@ -59,6 +60,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopQuietly(server)
+  removeTempDirs()
 })
 
 function expectCode(error: unknown, code: string): LivestateError {

@@ -1,7 +1,7 @@
 // The `shop` fixture job (test/fixtures/client/shop-job.ts) as the SDK tests use it: a real
 // `livestate run` child process, visits POSTed to its HTTP source, and an oracle of what every
 // queryable state must hold once the acknowledged visits are processed.
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,8 +14,18 @@ export const SHOP_JOB_FILE = fileURLToPath(new URL('../../fixtures/client/shop-j
 /** A minute boundary: event times are offsets from it, so window starts are predictable. */
 export const T0 = 1_700_000_040_000
 
-export function tempStateDir(): string {
-  return mkdtempSync(join(tmpdir(), 'livestate-client-'))
+const tempDirs: string[] = []
+
+/** A fresh state dir under the OS temp dir; removeTempDirs() deletes every one made so far. */
+export function tempStateDir(prefix = 'livestate-client-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  tempDirs.push(dir)
+  return dir
+}
+
+/** Deletes the dirs tempStateDir() made (call once their processes have stopped). */
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 }
 
 /** `livestate run shop-job.ts` on `port` (0: any) with checkpoints every 200 ms. */
