@@ -28,7 +28,7 @@ interface Kept {
   batch: Batch
   bytes: number
   /** Set on the values captured for that checkpoint. */
-  capturesOf?: number
+  capturesOf: number | undefined
 }
 
 export class ChangeLog {
@@ -50,11 +50,8 @@ export class ChangeLog {
    */
   record(batch: Batch, captured?: Batch, captureOf?: number): void {
     if (this.marks.size === 0) return
-    if (captured !== undefined && captured.size > 0)
-      this.keep(
-        captureOf === undefined ? { batch: captured, bytes: 0 } : { batch: captured, bytes: 0, capturesOf: captureOf },
-      )
-    if (batch.size > 0) this.keep({ batch, bytes: 0 })
+    if (captured !== undefined && captured.size > 0) this.keep({ batch: captured, bytes: 0, capturesOf: captureOf })
+    if (batch.size > 0) this.keep({ batch, bytes: 0, capturesOf: undefined })
   }
 
   private keep(kept: Kept): void {

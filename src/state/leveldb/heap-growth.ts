@@ -97,5 +97,5 @@ export function limitHeapGrowth(slackBytes: number): (() => void) | undefined {
 
 /** The growing factor in force, in percent past the live heap; undefined while V8 picks its own. */
 export function heapGrowingPercent(): number | undefined {
-  return observer ? applied : undefined
+  return applied
 }

@@ -142,11 +142,9 @@ export class WriteBehind {
 
   private write(batch: Batch, captured: Batch): void {
     const ops: BatchOp[] = []
-    const keys = this.keys
-    for (const [k, v] of captured)
-      ops.push(v === null ? { type: 'del', key: keys.of(k) } : { type: 'put', key: keys.of(k), value: v })
-    for (const [k, v] of batch)
-      ops.push(v === null ? { type: 'del', key: keys.of(k) } : { type: 'put', key: keys.of(k), value: v })
+    for (const b of [captured, batch])
+      for (const [k, v] of b)
+        ops.push(v === null ? { type: 'del', key: this.keys.of(k) } : { type: 'put', key: this.keys.of(k), value: v })
     this.stats.flushes++
     this.stats.flushedOps += ops.length
     this.onBatch?.(batch, captured, this.captureOf)
