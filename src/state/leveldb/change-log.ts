@@ -6,8 +6,11 @@
 //                                                                 + the values dirty at n (captured)
 //
 // The batches after barrier c also carry the values captured for checkpoint c (the values dirty at
-// c, written down once captured). Checkpoint c holds them already, so a delta against c leaves them
-// out; a delta against an older base keeps them (c was not completed, or was a savepoint).
+// c, written down once captured). Checkpoint c holds them already, so they are not kept at all: a
+// delta against c does not need them. Only a delta against an older base would (c was aborted or
+// is still running), and then the snapshot is a full one instead — rare, and cheaper than holding
+// every captured value in memory, which after a burst of writes is most of the object cache.
+// Values captured for a savepoint are kept: no delta is ever taken against a savepoint.
 //
 // Batches before the oldest barrier a delta may still be asked against are dropped: the coordinator
 // only ever names the latest completed checkpoint as base, and that never moves back. The logs of a
@@ -27,14 +30,14 @@ export interface ChangeLogPool {
 interface Kept {
   batch: Batch
   bytes: number
-  /** Set on the values captured for that checkpoint. */
-  capturesOf: number | undefined
 }
 
 export class ChangeLog {
   private batches: Kept[] = []
   /** Checkpoint id of a barrier → index in `batches` of the first batch sent after it. */
   private marks = new Map<number, number>()
+  /** Checkpoints whose captured values went down without being kept. */
+  private capturesLeftOut = new Set<number>()
   private bytes = 0
 
   constructor(private readonly pool: ChangeLogPool) {}
@@ -46,12 +49,15 @@ export class ChangeLog {
 
   /**
    * A batch went down: `batch`, and before it `captured`, the values captured for checkpoint
-   * `captureOf` (undefined: for a savepoint, which no delta is ever taken against).
+   * `captureOf` (undefined: for a savepoint).
    */
   record(batch: Batch, captured?: Batch, captureOf?: number): void {
     if (this.marks.size === 0) return
-    if (captured !== undefined && captured.size > 0) this.keep({ batch: captured, bytes: 0, capturesOf: captureOf })
-    if (batch.size > 0) this.keep({ batch, bytes: 0, capturesOf: undefined })
+    if (captured !== undefined && captured.size > 0) {
+      if (captureOf === undefined) this.keep({ batch: captured, bytes: 0 })
+      else this.capturesLeftOut.add(captureOf)
+    }
+    if (batch.size > 0) this.keep({ batch, bytes: 0 })
   }
 
   private keep(kept: Kept): void {
@@ -76,22 +82,15 @@ export class ChangeLog {
   barrier(checkpointId: number, base: number | undefined): Batch[] | undefined {
     const at = base === undefined ? undefined : this.marks.get(base)
     let since: Batch[] | undefined
-    if (at === undefined) this.forget()
+    if (at === undefined || [...this.capturesLeftOut].some((id) => id > base!)) this.forget()
     else {
-      // What base's checkpoint captured is in it already, and no later delta goes back before it:
-      // dropped with everything before base's barrier (`moved`: old index − at → new index).
-      const kept: Kept[] = []
-      const moved: number[] = []
-      for (let i = at; i < this.batches.length; i++) {
-        moved.push(kept.length)
-        if (this.batches[i]!.capturesOf !== base) kept.push(this.batches[i]!)
-      }
-      moved.push(kept.length)
-      this.batches = kept
-      since = kept.map((b) => b.batch)
+      // Nothing before base's barrier is asked for again: dropped.
+      this.batches = this.batches.slice(at)
+      since = this.batches.map((b) => b.batch)
       const marks = new Map<number, number>()
-      for (const [id, i] of this.marks) if (id >= base!) marks.set(id, moved[i - at]!)
+      for (const [id, i] of this.marks) if (id >= base!) marks.set(id, i - at)
       this.marks = marks
+      for (const id of this.capturesLeftOut) if (id <= base!) this.capturesLeftOut.delete(id)
       const bytes = this.batches.reduce((n, b) => n + b.bytes, 0)
       this.pool.used -= this.bytes - bytes
       this.bytes = bytes
@@ -110,6 +109,7 @@ export class ChangeLog {
   forget(): void {
     this.batches = []
     this.marks.clear()
+    this.capturesLeftOut.clear()
     this.pool.used -= this.bytes
     this.bytes = 0
   }

@@ -161,7 +161,7 @@ describe('LevelStateTable incremental snapshots', () => {
     }
   }, 180_000)
 
-  it('a delta holds only the keys changed since its base, not the values that base captured', async () => {
+  it('a delta holds only the keys changed since its base, not the values that base captured; against an older base it is full', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'livestate-incremental-'))
     const store = await LevelStore.open(join(dir, 'db'))
     const pool: ChangeLogPool = { used: 0, limit: 1 << 30 }
@@ -180,12 +180,20 @@ describe('LevelStateTable incremental snapshots', () => {
       const second = table.snapshot(0, KEY_GROUPS - 1, { checkpointId: 2, base: 1 })
       expect(second.deltaOf).toBe(1)
       expect(await read(second)).toEqual(new Map(keys.slice(0, 10).map((k) => [k, 2])))
-      // checkpoint 3 against 1 (2 was not completed): the changes of 2 and since, 2's captures included
+      // checkpoint 3 against 1 (2 was not completed): 2's captures were not kept, so it is a full one
       putAll(keys.slice(10, 15), 3)
       const third = table.snapshot(0, KEY_GROUPS - 1, { checkpointId: 3, base: 1 })
-      expect(await read(third)).toEqual(
+      expect(third.deltaOf).toBeUndefined()
+      const all = await read(third)
+      expect(all.size).toBe(200)
+      expect(new Map([...all].filter(([, n]) => n !== 1))).toEqual(
         new Map([...keys.slice(0, 10).map((k) => [k, 2] as const), ...keys.slice(10, 15).map((k) => [k, 3] as const)]),
       )
+      // checkpoint 4 against 3 (completed): a delta again, of the keys changed since 3 only
+      putAll(keys.slice(15, 17), 4)
+      const fourth = table.snapshot(0, KEY_GROUPS - 1, { checkpointId: 4, base: 3 })
+      expect(fourth.deltaOf).toBe(3)
+      expect(await read(fourth)).toEqual(new Map(keys.slice(15, 17).map((k) => [k, 4])))
     } finally {
       await table.dispose()
       await store.close()

@@ -37,6 +37,25 @@ describe('ObjectCache', () => {
     expect(cache.evictions).toBe(owner.written.length)
   })
 
+  it('a full cache evicts a few hundred entries per pass, not a share of itself (each dirty one is encoded on the task thread)', () => {
+    const cache = new ObjectCache(8 << 20)
+    const owner = new Owner()
+    let i = 0
+    while (cache.evictions === 0) owner.put(cache, `key-${i++}`, { i, name: `value ${i}` })
+    const perEntry = cache.used / cache.count
+    expect(cache.count).toBeGreaterThan(20_000)
+    // every pass from now on, one per admitted key that does not fit
+    let largest = cache.evictions
+    for (let n = 0; n < 5_000; n++) {
+      const before = cache.evictions
+      owner.put(cache, `key-${i++}`, { i, name: `value ${i}` })
+      largest = Math.max(largest, cache.evictions - before)
+    }
+    // entry sizes vary a little around the mean; 10% of the cache would be thousands
+    expect(largest).toBeLessThanOrEqual(Math.ceil((1.1 * 64 * 1024) / perEntry))
+    expect(cache.used).toBeLessThanOrEqual(cache.limit)
+  })
+
   it('bytes held outside it (change logs) count against its budget: it evicts to make room', () => {
     const cache = new ObjectCache(50_000)
     const external = { used: 0 }
