@@ -1,10 +1,22 @@
-// The durable ingest log of one HTTP source: events appended with a synced LevelDB batch before the
-// 202, keyed by an 8-byte big-endian offset; the source reads by offset. A batch retried with the
-// same Idempotency-Key is appended once (the retry gets the first answer). When the job lags more than
-// `maxLag` events behind, appends answer RATE_LIMITED instead of growing the log without bound.
+// The durable ingest log of one HTTP source: events keyed by an 8-byte big-endian offset, the source
+// reads by offset. An append is answered (the 202) once its events are in a synced LevelDB batch,
+// but the source may read them as soon as they have their offsets: processing does not wait for the
+// disk. What the job did with events that are not durable yet never reaches a completed checkpoint,
+// because a checkpoint waits until the log is durable up to the position it records (durable()).
+//
+//   append ─admit (offsets, in order)─► readable by the source
+//                 └─► queued ─one synced batch for all queued (group commit)─► durable ─► 202
+//
+// A failed batch fails the log: its events (and any admitted after them) are dropped from memory,
+// appends are refused from then on, and a reader that already read past the durable end fails, so
+// the job restarts from its last checkpoint instead of keeping effects of events the log lost.
+// A batch retried with the same Idempotency-Key is appended once (the retry gets the first answer,
+// also while the first is still being written). When the job lags more than `maxLag` events behind,
+// appends answer RATE_LIMITED instead of growing the log without bound.
 import { decodeMsgpack, encodeMsgpack, LivestateError } from '@livestate/client'
 import type { BatchOp, OrderedStore } from '../../storage/ordered-store.ts'
 import type { IngestLogReader } from '../runtime/sources/http-source.ts'
+import { TAIL_CAPACITY, UnreadTail } from './ingest-tail.ts'
 import type { IngestResult } from './query-gateway.ts'
 
 export interface IngestLogOptions {
@@ -15,6 +27,13 @@ export interface IngestLogOptions {
 }
 
 export const DEFAULT_INGEST_OPTIONS: IngestLogOptions = { maxLag: 1_000_000, idempotencyWindow: 10_000 }
+
+export interface IngestLogStats {
+  /** Appends admitted (given offsets). */
+  appends: number
+  /** Synced LevelDB batches written: one per group of appends queued while the previous one was written. */
+  syncedWrites: number
+}
 
 // One keyspace so that events, their idempotency record and the end offset are written by one
 // atomic batch: [0x01][offset: 8 bytes BE] → msgpack event, [0x02][utf-8 idempotency key] → msgpack
@@ -41,70 +60,41 @@ function idempotencyKeyBytes(key: string): Uint8Array {
   return b
 }
 
-/**
- * Events appended but not read yet, in memory as well as in LevelDB, so a source keeping up reads
- * them without a LevelDB iterator and a decode: [start, start + events.length − head) by offset.
- * Bounded: when full, later events are read from LevelDB until the tail is empty and starts again.
- */
-class UnreadTail {
-  start = 0
-  head = 0
-  events: unknown[] = []
-  full = false
-
-  get endOffset(): number {
-    return this.start + this.events.length - this.head
-  }
-
-  /** Adds events that begin at `offset` when they continue the tail (or it is empty) and fit. */
-  add(offset: number, events: unknown[], capacity: number): void {
-    const size = this.events.length - this.head
-    if (size === 0) {
-      this.start = offset
-      this.head = 0
-      this.events = []
-      this.full = false
-    }
-    if (this.full || offset !== this.endOffset || size + events.length > capacity) {
-      this.full = true
-      return
-    }
-    for (const e of events) this.events.push(e)
-  }
-
-  /**
-   * Up to `max` events from `offset` when the tail holds it. What it returns leaves the tail (with
-   * anything before it): a rewound source reads those offsets again from LevelDB, as fresh objects,
-   * never the instances a failed attempt may have changed.
-   */
-  read(offset: number, max: number): { offset: number; value: unknown }[] | undefined {
-    if (offset < this.start || offset >= this.endOffset) return undefined
-    this.head += offset - this.start
-    const n = Math.min(max, this.events.length - this.head)
-    const out = new Array<{ offset: number; value: unknown }>(n)
-    for (let i = 0; i < n; i++) out[i] = { offset: offset + i, value: this.events[this.head + i] }
-    this.head += n
-    this.start = offset + n
-    if (this.head > 4096 && this.head * 2 > this.events.length) {
-      this.events = this.events.slice(this.head)
-      this.head = 0
-    }
-    return out
-  }
+function endOffsetValue(end: number): Uint8Array {
+  const b = new Uint8Array(8)
+  new DataView(b.buffer).setBigUint64(0, BigInt(end))
+  return b
 }
 
-/** Unread events kept in memory besides LevelDB (see UnreadTail). */
-const TAIL_CAPACITY = 16_384
+interface Settle {
+  resolve: () => void
+  reject: (e: unknown) => void
+}
 
 export class IngestLog implements IngestLogReader {
   /** Events before this offset were deleted by truncateBefore (in this process). */
   private truncatedTo = 0
+  /** Offset the next admitted event gets. */
   private end = 0
+  /** Every event before this offset is in a synced batch. */
+  private durableEnd = 0
   private readOffset = 0
   private readonly tail = new UnreadTail()
-  private appending: Promise<unknown> = Promise.resolve()
+  /** Admissions run one at a time (an idempotency key may need a LevelDB read first). */
+  private admitting: Promise<unknown> = Promise.resolve()
+  /** Ops of admitted appends not handed to LevelDB yet, and who waits for them. */
+  private queued: BatchOp[] = []
+  private queuedSettles: Settle[] = []
+  private writing = false
+  /** The running writeQueued loop (settled when idle). */
+  private writeLoop: Promise<void> = Promise.resolve()
+  private durableWaiters: (Settle & { offset: number })[] = []
+  private failure: Error | undefined
   private waiters: (() => void)[] = []
   private readonly recent = new Map<string, IngestResult>()
+  /** Answers of keyed appends admitted but not durable yet: a retry meanwhile waits for the same one. */
+  private readonly unsettledKeys = new Map<string, Promise<IngestResult>>()
+  readonly stats: IngestLogStats = { appends: 0, syncedWrites: 0 }
   private constructor(
     private readonly store: OrderedStore,
     private readonly options: IngestLogOptions,
@@ -117,6 +107,7 @@ export class IngestLog implements IngestLogReader {
     for await (const [k] of store.iterator({ gte: offsetKey(0), lt: EVENTS_END, reverse: true, limit: 1 })) {
       log.end = Math.max(log.end, offsetOf(k) + 1)
     }
+    log.durableEnd = log.end
     return log
   }
 
@@ -124,16 +115,22 @@ export class IngestLog implements IngestLogReader {
     return this.end
   }
 
+  /** Appends `events`; resolves with the answer once they are durably in the log. */
   append(events: unknown[], idempotencyKey?: string): Promise<IngestResult> {
-    const run = this.appending.then(() => this.appendNow(events, idempotencyKey))
-    this.appending = run.catch(() => {})
-    return run
+    const admitted = this.admitting.then(() => this.admit(events, idempotencyKey))
+    this.admitting = admitted.catch(() => {})
+    return admitted.then((a) => a.durable)
   }
 
-  private async appendNow(events: unknown[], idempotencyKey?: string): Promise<IngestResult> {
+  /** Gives the events their offsets and makes them readable; `durable` settles with the write. */
+  private async admit(events: unknown[], idempotencyKey?: string): Promise<{ durable: Promise<IngestResult> }> {
+    if (this.failure) throw this.failure
     if (idempotencyKey !== undefined) {
+      const unsettled = this.unsettledKeys.get(idempotencyKey)
+      if (unsettled) return { durable: unsettled }
       const prior = this.recent.get(idempotencyKey) ?? (await this.storedAnswer(idempotencyKey))
-      if (prior) return prior
+      if (prior) return { durable: Promise.resolve(prior) }
+      if (this.failure) throw this.failure
     }
     const lag = this.end - this.readOffset
     // A batch larger than maxLag is taken when nothing waits unread: refusing it would answer a
@@ -143,28 +140,101 @@ export class IngestLog implements IngestLogReader {
         retryAfter: 1,
       })
     }
-    const ops: BatchOp[] = events.map((e, i) => ({
-      type: 'put',
-      key: offsetKey(this.end + i),
-      value: encodeMsgpack(e),
-    }))
-    const answer: IngestResult = { accepted: events.length, position: String(this.end + events.length) }
+    const start = this.end
+    const answer: IngestResult = { accepted: events.length, position: String(start + events.length) }
+    if (events.length === 0 && idempotencyKey === undefined) return { durable: Promise.resolve(answer) }
+    const ops: BatchOp[] = events.map((e, i) => ({ type: 'put', key: offsetKey(start + i), value: encodeMsgpack(e) }))
     if (idempotencyKey !== undefined) {
       ops.push({ type: 'put', key: idempotencyKeyBytes(idempotencyKey), value: encodeMsgpack(answer) })
     }
-    if (ops.length > 0) {
-      const end = new Uint8Array(8)
-      new DataView(end.buffer).setBigUint64(0, BigInt(this.end + events.length))
-      ops.push({ type: 'put', key: END_OFFSET_KEY, value: end })
-      await this.store.batch(ops, { sync: true })
-    }
-    if (events.length > 0) this.tail.add(this.end, events, TAIL_CAPACITY)
+    this.stats.appends++
     this.end += events.length
-    if (idempotencyKey !== undefined) this.remember(idempotencyKey, answer)
+    if (events.length > 0) {
+      this.tail.add(start, events, TAIL_CAPACITY)
+      this.wakeReaders()
+    }
+    const written = this.enqueue(ops)
+    if (idempotencyKey === undefined) return { durable: written.then(() => answer) }
+    const durable = written.then(
+      () => {
+        this.unsettledKeys.delete(idempotencyKey)
+        this.remember(idempotencyKey, answer)
+        return answer
+      },
+      (e: unknown) => {
+        this.unsettledKeys.delete(idempotencyKey)
+        throw e
+      },
+    )
+    this.unsettledKeys.set(idempotencyKey, durable)
+    return { durable }
+  }
+
+  private enqueue(ops: BatchOp[]): Promise<void> {
+    for (const op of ops) this.queued.push(op)
+    const written = new Promise<void>((resolve, reject) => this.queuedSettles.push({ resolve, reject }))
+    if (!this.writing) this.writeLoop = this.writeQueued()
+    return written
+  }
+
+  /** Writes what is queued as one synced batch, again until nothing is (group commit). */
+  private async writeQueued(): Promise<void> {
+    this.writing = true
+    while (this.queued.length > 0 && !this.failure) {
+      const ops = this.queued
+      const settles = this.queuedSettles
+      // Admission queues synchronously after taking its offsets: everything before `end` is queued.
+      const end = this.end
+      this.queued = []
+      this.queuedSettles = []
+      ops.push({ type: 'put', key: END_OFFSET_KEY, value: endOffsetValue(end) })
+      try {
+        await this.store.batch(ops, { sync: true })
+      } catch (e) {
+        this.fail(e instanceof Error ? e : new Error(String(e)), settles)
+        break
+      }
+      this.stats.syncedWrites++
+      this.durableEnd = end
+      for (const s of settles) s.resolve()
+      // events the tail had no room for are readable from LevelDB now
+      this.wakeReaders()
+      this.durableWaiters = this.durableWaiters.filter((w) => {
+        if (w.offset > end) return true
+        w.resolve()
+        return false
+      })
+    }
+    this.writing = false
+  }
+
+  /** A batch failed: nothing from the durable end on is in the log, so nothing of it is kept. */
+  private fail(e: Error, settles: Settle[]): void {
+    this.failure = e
+    for (const s of [...settles, ...this.queuedSettles, ...this.durableWaiters]) s.reject(e)
+    this.queued = []
+    this.queuedSettles = []
+    this.durableWaiters = []
+    this.end = this.durableEnd
+    this.tail.dropFrom(this.durableEnd)
+    // readers waiting for data look again and learn what happened (read throws past the end)
+    this.wakeReaders()
+  }
+
+  private wakeReaders(): void {
     const w = this.waiters
     this.waiters = []
     for (const f of w) f()
-    return answer
+  }
+
+  /**
+   * Resolves once every event before `offset` is in a synced batch (a checkpoint recording that
+   * source position may then complete); rejects if writing them failed.
+   */
+  durable(offset: number): Promise<void> {
+    if (offset <= this.durableEnd) return Promise.resolve()
+    if (this.failure) return Promise.reject(this.failure)
+    return new Promise((resolve, reject) => this.durableWaiters.push({ offset, resolve, reject }))
   }
 
   private async storedAnswer(key: string): Promise<IngestResult | undefined> {
@@ -178,19 +248,32 @@ export class IngestLog implements IngestLogReader {
   }
 
   async read(offset: number, max: number): Promise<{ offset: number; value: unknown }[]> {
+    if (offset > this.end) {
+      // only after a failed write: the reader read events the log then dropped
+      throw new Error(
+        `the ingest log could not write the events from offset ${this.end} on, which the job has read (${this.failure?.message}); the job restarts from its last checkpoint`,
+        { cause: this.failure },
+      )
+    }
     this.readOffset = Math.max(this.readOffset, offset)
     if (offset >= this.end) return []
     const unread = this.tail.read(offset, max)
     if (unread !== undefined) return unread
+    // Not in the tail (it was full): from LevelDB, where only what is durable is.
+    if (offset >= this.durableEnd) return []
     const out: { offset: number; value: unknown }[] = []
-    for await (const [k, v] of this.store.iterator({ gte: offsetKey(offset), lt: EVENTS_END, limit: max })) {
-      out.push({ offset: offsetOf(k), value: decodeMsgpack(v) })
-    }
+    const range = { gte: offsetKey(offset), lt: offsetKey(this.durableEnd), limit: max }
+    for await (const [k, v] of this.store.iterator(range)) out.push({ offset: offsetOf(k), value: decodeMsgpack(v) })
     return out
   }
 
+  /** Whether read(offset) has an event to return now. */
+  private readable(offset: number): boolean {
+    return offset < this.durableEnd || (offset < this.end && offset >= this.tail.start && offset < this.tail.endOffset)
+  }
+
   waitFor(offset: number): Promise<void> {
-    if (offset < this.end) return Promise.resolve()
+    if (this.readable(offset) || offset > this.end) return Promise.resolve()
     return new Promise((resolve) => this.waiters.push(resolve))
   }
 
@@ -212,9 +295,10 @@ export class IngestLog implements IngestLogReader {
   }
 
   async close(): Promise<void> {
-    const w = this.waiters
-    this.waiters = []
-    for (const f of w) f()
+    this.wakeReaders()
+    // what was admitted is answered first (written, or failed): the store closes under no batch
+    await this.admitting
+    await this.writeLoop
     await this.store.close()
   }
 }

@@ -22,7 +22,10 @@ export interface TaskIdentity {
   parallelism: number
 }
 
-/** Sync phase now, barrier downstream, async phase detached; the ack goes out when files are durable. */
+/**
+ * Sync phase now, barrier downstream, async phase detached; the ack goes out when files are durable
+ * (and, with `sourceDurable`, the source's input up to its recorded position).
+ */
 export function performCheckpoint(
   barrier: CheckpointBarrier,
   chain: OperatorChain,
@@ -30,8 +33,11 @@ export function performCheckpoint(
   identity: TaskIdentity,
   source: TaskSnapshot['source'],
   responder: CheckpointResponder,
+  sourceDurable?: Promise<void>,
 ): void {
   const started = performance.now()
+  // awaited after the state files: handled now, so a failure meanwhile is not an unhandled rejection
+  sourceDurable?.catch(() => {})
   const snapshots: [string, NonNullable<ReturnType<NonNullable<OperatorChainOperator['snapshotState']>>>][] = []
   for (const { transformation, operator } of chain.operators) {
     const w = operator.snapshotState?.(barrier)
@@ -42,6 +48,8 @@ export function performCheckpoint(
   void (async () => {
     const keyed: TaskSnapshot['keyed'] = {}
     for (const [uid, write] of snapshots) keyed[uid] = await write(barrier.dir)
+    // the source's input up to the recorded position must be durable before the checkpoint names it
+    if (sourceDurable) await sourceDurable
     responder.acknowledge(barrier.checkpointId, { ...identity, source, keyed, syncMs })
   })().catch((e: Error) => responder.decline(barrier.checkpointId, `${e.message}`))
 }

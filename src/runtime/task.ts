@@ -100,6 +100,7 @@ export class Task {
         this.options.identity,
         source,
         this.options.checkpoints,
+        reader.durable?.(),
       )
       if (barrier.stopAfter) {
         // Stop-with-checkpoint: the source ends only once this checkpoint completed (see runSource).

@@ -1,5 +1,7 @@
 // Reads events POSTed to the HTTP ingest endpoint from the source's durable IngestLog; the position is
 // the log offset of the next event, so a checkpoint can rewind and the log is truncated behind it.
+// Events are readable before their synced write is done: a checkpoint recording a position waits
+// (durable()) until the log holds everything before it.
 import type { Emit, PollResult, SourceReader } from './source-reader.ts'
 
 export interface IngestLogReader {
@@ -7,6 +9,8 @@ export interface IngestLogReader {
   read(offset: number, max: number): Promise<{ offset: number; value: unknown }[]>
   /** Resolves when an event at or after `offset` exists (or the log is closed). */
   waitFor(offset: number): Promise<void>
+  /** Resolves once every event before `offset` is durably in the log; rejects if writing them failed. */
+  durable(offset: number): Promise<void>
 }
 
 export class HttpSourceReader implements SourceReader {
@@ -32,6 +36,11 @@ export class HttpSourceReader implements SourceReader {
 
   position(): unknown {
     return this.next
+  }
+
+  /** The log answers ingest only once durable, but the job may read sooner: a checkpoint waits here. */
+  durable(): Promise<void> {
+    return this.log.durable(this.next)
   }
 
   restore(position: unknown): void {

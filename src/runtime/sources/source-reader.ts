@@ -11,6 +11,11 @@ export interface SourceReader {
   waitForData(): Promise<void>
   /** Position after the last emitted record (JSON-serialisable). */
   position(): unknown
+  /**
+   * For a source that hands out records before its input holds them durably: resolves once it
+   * does, up to position() when called (a checkpoint completes only then); rejects if it never will.
+   */
+  durable?(): Promise<void>
   restore(position: unknown): void
   close(): Promise<void>
 }
