@@ -101,8 +101,10 @@ export async function loadDistinctKeys(
 
 /**
  * A steady stream: every `tickMs`, the events due since the start (rate × elapsed) go out as one
- * batch of random keys. One request at a time; a slow answer makes the next batch bigger, not later.
- * Runs for `seconds`, then on until `done()` says so (asked once a second) or `maxSeconds` passed.
+ * batch of random keys, whether or not earlier batches were answered yet (open loop, as from many
+ * producers: a slow answer does not hold the next batch back, up to `inFlight` unanswered; beyond
+ * that the next batch waits and grows). Runs for `seconds`, then on until `done()` says so (asked
+ * once a second) or `maxSeconds` passed.
  */
 export async function steadyUpdates(
   base: string,
@@ -112,6 +114,7 @@ export async function steadyUpdates(
     seconds: number
     maxSeconds: number
     tickMs: number
+    inFlight: number
     done: () => Promise<boolean>
   },
 ): Promise<IngestStats> {
@@ -124,6 +127,7 @@ export async function steadyUpdates(
   let asked = t0
   let asking = false
   let finished = false
+  const inflight = new Set<Promise<void>>()
   for (let now = t0; now < maxEnd && !finished; now = performance.now()) {
     if (now >= minEnd && now - asked >= 1000 && !asking) {
       asked = now
@@ -140,13 +144,17 @@ export async function steadyUpdates(
       )
     }
     const due = Math.floor(((now - t0) * o.ratePerSecond) / 1000) - sent
-    if (due > 0) {
+    if (due > 0 && inflight.size < o.inFlight) {
       sent += due
-      await post(url, ndjson(randomKeys(due, o.keys)), due, stats, Date.now() + 10_000)
+      const p: Promise<void> = post(url, ndjson(randomKeys(due, o.keys)), due, stats, Date.now() + 10_000).then(() => {
+        inflight.delete(p)
+      })
+      inflight.add(p)
     }
     const wait = o.tickMs - (performance.now() - now)
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
   }
+  await Promise.all(inflight)
   stats.seconds = (performance.now() - t0) / 1000
   return stats
 }

@@ -20,6 +20,8 @@ export const STEADY_CHECKPOINTS = 2
 /** …but at most this × steadySeconds. */
 export const STEADY_MAX_FACTOR = 8
 export const STEADY_TICK_MS = 10
+/** Unanswered batches the steady stream lets be on their way (each is answered once synced). */
+export const STEADY_IN_FLIGHT = 8
 export const LOAD_BATCH = 5_000
 export const THROUGHPUT_BATCH = 1_000
 export const THROUGHPUT_IN_FLIGHT = 4

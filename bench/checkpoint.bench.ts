@@ -24,6 +24,7 @@ import {
   MEMORY,
   OFF_INTERVAL_MS,
   STEADY_CHECKPOINTS,
+  STEADY_IN_FLIGHT,
   STEADY_MAX_FACTOR,
   STEADY_RATE,
   STEADY_TICK_MS,
@@ -200,6 +201,7 @@ export async function runBuild(p: Server, o: { keys: number; steadySeconds: numb
     seconds: o.steadySeconds,
     maxSeconds: o.steadySeconds * STEADY_MAX_FACTOR,
     tickMs: STEADY_TICK_MS,
+    inFlight: STEADY_IN_FLIGHT,
     done: enough,
   })
   await call(p, { cmd: 'wait', records: load.accepted + steady.accepted })
