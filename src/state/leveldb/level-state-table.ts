@@ -16,7 +16,6 @@ import type { IncrementalSnapshot, ScanOptions, StateTable, TableSnapshot } from
 import { primaryLength } from '../stored-key-layout.ts'
 import { type CacheEntry, type CacheOwner, DirtyList, type ObjectCache } from './object-cache.ts'
 import { ChangeLog, type ChangeLogPool } from './change-log.ts'
-import { EntryIndex } from './entry-index.ts'
 import { bucketEntries, mergeBuckets, overlayBuckets, SnapshotCapture, Slicer } from './snapshot-capture.ts'
 import { TableKeys } from './table-keys.ts'
 import { FLUSH_AT_OPS, StateBackendError, WriteBehind, type WriteStats } from './write-behind.ts'
@@ -53,7 +52,7 @@ export interface LevelStateTableOptions {
 }
 
 export class LevelStateTable implements StateTable, CacheOwner {
-  private readonly index = new EntryIndex()
+  private readonly index = new Map<string, CacheEntry>()
   private dirty = new DirtyList()
   /** The latest snapshot's capture: its frozen entries keep their barrier values until captured. */
   private capturing: SnapshotCapture | undefined
