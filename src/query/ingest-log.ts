@@ -269,7 +269,8 @@ export class IngestLog implements IngestLogReader {
 
   /** Whether read(offset) has an event to return now. */
   private readable(offset: number): boolean {
-    return offset < this.durableEnd || (offset < this.end && offset >= this.tail.start && offset < this.tail.endOffset)
+    // the tail holds only admitted events, so its range never passes `end`
+    return offset < this.durableEnd || (offset >= this.tail.start && offset < this.tail.endOffset)
   }
 
   waitFor(offset: number): Promise<void> {

@@ -127,7 +127,10 @@ export class LevelEngine implements StoreEngine {
       // delete exactly the first `limit` keys the range's iterator yields (it does include it)
       const keys = await this.#ctx.db.keys(levelRange(range)).all().catch(this.#reject)
       if (keys.length > 0)
-        await this.#ctx.db.batch(keys.map((key) => ({ type: 'del' as const, key }))).catch(this.#reject)
+        await this.batch(
+          keys.map((key) => ({ type: 'del' as const, key })),
+          false,
+        )
       return
     }
     await this.#ctx.db.clear(levelRange(range)).catch(this.#reject)

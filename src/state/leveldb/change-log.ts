@@ -27,13 +27,8 @@ export interface ChangeLogPool {
   readonly limit: number
 }
 
-interface Kept {
-  batch: Batch
-  bytes: number
-}
-
 export class ChangeLog {
-  private batches: Kept[] = []
+  private batches: { batch: Batch; bytes: number }[] = []
   /** Checkpoint id of a barrier → index in `batches` of the first batch sent after it. */
   private marks = new Map<number, number>()
   /** Checkpoints whose captured values went down without being kept. */
@@ -54,24 +49,24 @@ export class ChangeLog {
   record(batch: Batch, captured?: Batch, captureOf?: number): void {
     if (this.marks.size === 0) return
     if (captured !== undefined && captured.size > 0) {
-      if (captureOf === undefined) this.keep({ batch: captured, bytes: 0 })
+      if (captureOf === undefined) this.keep(captured)
       else this.capturesLeftOut.add(captureOf)
     }
-    if (batch.size > 0) this.keep({ batch, bytes: 0 })
+    if (batch.size > 0) this.keep(batch)
   }
 
-  private keep(kept: Kept): void {
+  /** Keeps a batch, unless that takes the pool past its limit (then the log gives up). */
+  private keep(batch: Batch): void {
     if (this.marks.size === 0) return
     let bytes = 0
-    for (const [k, v] of kept.batch) bytes += ENTRY_OVERHEAD + k.length + (v === null ? 0 : v.length)
+    for (const [k, v] of batch) bytes += ENTRY_OVERHEAD + k.length + (v === null ? 0 : v.length)
     if (this.pool.used + bytes > this.pool.limit) {
       this.forget()
       return
     }
-    kept.bytes = bytes
     this.bytes += bytes
     this.pool.used += bytes
-    this.batches.push(kept)
+    this.batches.push({ batch, bytes })
   }
 
   /**
