@@ -71,8 +71,9 @@ export async function startEmbedded(o: EmbeddedOptions): Promise<EmbeddedHandle>
   const openLog = async (source: string) => {
     let log = ingestLogs.get(source)
     if (!log) {
-      const store = await levelStoreFactory.open(join(jobDir, 'ingest', source), { createIfMissing: true })
-      log = await IngestLog.open(store, o.ingestMaxLag === undefined ? {} : { maxLag: o.ingestMaxLag })
+      const dir = join(jobDir, 'ingest', source)
+      const store = await levelStoreFactory.open(dir, { createIfMissing: true })
+      log = await IngestLog.open(store, o.ingestMaxLag === undefined ? {} : { maxLag: o.ingestMaxLag }, dir)
       ingestLogs.set(source, log)
     }
     return log

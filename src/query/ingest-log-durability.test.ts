@@ -116,7 +116,7 @@ describe('IngestLog durability', () => {
     expect(answers.map((a) => a.position)).toEqual(['1', '3', '5', '7', '9', '11'])
     // one write for the first append, one for the five that came while it was held (+ end offset)
     expect(log.stats).toEqual({ appends: 6, syncedWrites: 2 })
-    expect(gate.batchSizes).toEqual([2, 11])
+    expect(gate.batchSizes).toEqual([2, 2])
     await log.close()
     const reopened = await IngestLog.open(await LevelStore.open(join(dir, 'log')))
     expect((await reopened.read(0, 100)).map((e) => (e.value as { n: number }).n)).toEqual([

@@ -1,6 +1,7 @@
 // The ingest log over a real LevelDB: reads return every appended event once per pass, in offset
 // order, whether they come from the in-memory unread tail or from LevelDB; a rewound reader gets
-// fresh objects (never an instance handed out before); a reopened log continues the numbering.
+// fresh objects (never an instance handed out before); a reopened log continues the numbering; each
+// synced write is one stored chunk, and truncation deletes the chunks wholly behind its offset.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,6 +9,7 @@ import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { LevelStore } from '../../storage/leveldb/level-store.ts'
 import { IngestLog } from './ingest-log.ts'
+import { TAIL_CAPACITY } from './ingest-tail.ts'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -17,7 +19,15 @@ afterEach(() => {
 async function openLog(dir = mkdtempSync(join(tmpdir(), 'livestate-ingest-'))) {
   dirs.push(dir)
   const store = await LevelStore.open(join(dir, 'log'))
-  return { dir, log: await IngestLog.open(store, { maxLag: 1_000_000 }) }
+  return { dir, store, log: await IngestLog.open(store, { maxLag: 1_000_000 }) }
+}
+
+/** First offsets of the chunks stored (keys [0x04][offset: u64 BE]). */
+async function chunkStarts(store: LevelStore): Promise<number[]> {
+  const out: number[] = []
+  for await (const [k] of store.iterator({ gte: Uint8Array.of(0x04), lt: Uint8Array.of(0x05) }))
+    out.push(Number(Buffer.from(k).readBigUInt64BE(1)))
+  return out
 }
 
 async function readAll(log: IngestLog, from: number, max: number): Promise<{ offset: number; value: unknown }[]> {
@@ -99,5 +109,51 @@ describe('IngestLog', () => {
     await reopened.append([{ a: 3 }])
     expect((await readAll(reopened, 0, 10)).map((e) => e.value)).toEqual([{ a: 1 }, { a: 2 }, { a: 3 }])
     await reopened.close()
+  })
+
+  it('stores each synced write as one chunk; truncation deletes the chunks wholly before its offset', async () => {
+    const { dir, store, log } = await openLog()
+    for (let b = 0; b < 3; b++) await log.append(Array.from({ length: 10 }, (_, i) => ({ i: b * 10 + i })))
+    expect(await chunkStarts(store)).toEqual([0, 10, 20])
+    await log.truncateBefore(15)
+    // [0, 10) is gone; [10, 20) holds offset 15 and stays, but what is before 15 is no longer read
+    expect(await chunkStarts(store)).toEqual([10, 20])
+    expect((await readAll(log, 0, 4)).map((e) => e.offset)).toEqual(Array.from({ length: 15 }, (_, i) => 15 + i))
+    await log.truncateBefore(20)
+    expect(await chunkStarts(store)).toEqual([20])
+    await log.truncateBefore(30)
+    expect(await chunkStarts(store)).toEqual([])
+    await log.close()
+    const { store: again, log: reopened } = await openLog(dir)
+    expect(reopened.endOffset).toBe(30)
+    await reopened.append([{ i: 30 }])
+    expect(await chunkStarts(again)).toEqual([30])
+    expect(await readAll(reopened, 30, 10)).toEqual([{ offset: 30, value: { i: 30 } }])
+    await reopened.close()
+  })
+
+  it('a reader rewound inside a stored chunk gets fresh objects (events past the in-memory tail)', async () => {
+    const { log } = await openLog()
+    // more than the unread tail holds: these are read from the stored chunk
+    const n = TAIL_CAPACITY + 100
+    await log.append(Array.from({ length: n }, (_, i) => ({ i })))
+    const first = await log.read(0, 5)
+    expect(first.map((e) => e.value)).toEqual([0, 1, 2, 3, 4].map((i) => ({ i })))
+    for (const e of first) (e.value as { i: number }).i = -1
+    const next = await log.read(5, 3) // goes on where the last read stopped
+    expect(next.map((e) => e.value)).toEqual([5, 6, 7].map((i) => ({ i })))
+    const again = await log.read(2, 3) // rewound into what was handed out
+    expect(again).toEqual([2, 3, 4].map((i) => ({ offset: i, value: { i } })))
+    expect(again[0]!.value).not.toBe(first[2]!.value)
+    expect((await readAll(log, 5, 1000)).length).toBe(n - 5)
+    await log.close()
+  })
+
+  it('refuses a log stored one event per key (the format before chunks) rather than skip its events', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'livestate-ingest-'))
+    dirs.push(dir)
+    const store = await LevelStore.open(join(dir, 'log'))
+    await store.put(Uint8Array.of(0x01, 0, 0, 0, 0, 0, 0, 0, 0), Uint8Array.of(0xc0))
+    await expect(IngestLog.open(store)).rejects.toThrow(/stored one per key by an earlier livestate/)
   })
 })
