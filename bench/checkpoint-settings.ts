@@ -25,5 +25,7 @@ export const STEADY_IN_FLIGHT = 8
 export const LOAD_BATCH = 5_000
 export const THROUGHPUT_BATCH = 1_000
 export const THROUGHPUT_IN_FLIGHT = 4
+/** Runs with checkpoints off and every 1 s, in pairs: the ratio is of their pooled rates. */
+export const THROUGHPUT_PAIRS = 3
 /** A workload with less CPU than this share of its wall time was starved by other processes. */
 export const BUSY_CPU_SHARE = 0.8

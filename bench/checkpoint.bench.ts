@@ -6,9 +6,11 @@
 //              pause the coordinator reports and the longest gap between records a probe sees;
 //              then a few more events and a stop without a final checkpoint (as after a crash).
 //   2. disk    write + fsync as many bytes as the last checkpoint, in one file (raw-disk reference).
-//   3. restore twice, each on a copy of that state dir → process start to RUNNING with the state
-//              registered; then HTTP ingest as fast as it is taken, with checkpoints every 1 s in
-//              one run and every hour (effectively off) in the other → events/s end to end.
+//   3. restore  on a copy of that state dir → process start to RUNNING with the state registered;
+//              then HTTP ingest as fast as it is taken, with checkpoints every 1 s in one run and
+//              every hour (effectively off) in the other → events/s end to end. THROUGHPUT_PAIRS
+//              such pairs, the order alternating, so drift in what the machine gives (a ±15% swing
+//              between two runs of the same build is common here) weighs on both sides alike.
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -31,6 +33,7 @@ import {
   TAIL_EVENTS,
   THROUGHPUT_BATCH,
   THROUGHPUT_IN_FLIGHT,
+  THROUGHPUT_PAIRS,
 } from './checkpoint-settings.ts'
 import { CHECKPOINT_JOB } from './checkpoint-job.ts'
 import type { CheckpointRecord, ServeArgs, ServeReport } from './checkpoint.workloads.ts'
@@ -60,7 +63,7 @@ export const checkpointSuite: Suite = {
   async run(): Promise<SuiteReport> {
     const keys = scaled(1_000_000, 20_000)
     const steadySeconds = scaled(30, 12)
-    const throughputSeconds = scaled(30, 5)
+    const throughputSeconds = scaled(20, 5)
     const root = await mkdtemp(join(tmpdir(), 'livestate-bench-checkpoint-'))
     // BENCH_CPU_PROFILE=1: every server runs under --cpu-prof (diagnostic: the profiler costs a little CPU).
     const profiles = profilingRequested()
@@ -96,26 +99,32 @@ export const checkpointSuite: Suite = {
         { timeoutMs: 120_000 },
       )
 
-      // ---- 3. restore + ingest throughput, checkpointing off and every second
-      const runs: Record<'off' | 'fast', Awaited<ReturnType<typeof runRestore>>> = {} as never
-      for (const [name, interval] of [
-        ['off', OFF_INTERVAL_MS],
-        ['fast', FAST_INTERVAL_MS],
-      ] as const) {
-        const dir = join(root, name)
-        await cp(buildDir, dir, { recursive: true })
-        log(
-          `restore (${name === 'off' ? 'checkpoints off' : 'checkpoint every 1 s'}), then HTTP ingest for ${throughputSeconds} s`,
-        )
-        const p = serve({ stateDir: dir, checkpointIntervalMs: interval, memory: MEMORY }, 600_000, profiles?.[name])
-        try {
-          runs[name] = await runRestore(p, { keys, seconds: throughputSeconds })
-        } finally {
-          p.kill()
-          await rm(dir, { recursive: true, force: true })
+      // ---- 3. restore + ingest throughput, checkpointing off and every second, in alternating pairs
+      const pairs: Record<'off' | 'fast', RestoreRun>[] = []
+      for (let i = 0; i < THROUGHPUT_PAIRS; i++) {
+        const pair = {} as Record<'off' | 'fast', RestoreRun>
+        const order = i % 2 === 0 ? (['off', 'fast'] as const) : (['fast', 'off'] as const)
+        for (const name of order) {
+          const dir = join(root, name)
+          await cp(buildDir, dir, { recursive: true })
+          log(
+            `pair ${i + 1}/${THROUGHPUT_PAIRS}: restore (${name === 'off' ? 'checkpoints off' : 'checkpoint every 1 s'}), then HTTP ingest for ${throughputSeconds} s`,
+          )
+          const interval = name === 'off' ? OFF_INTERVAL_MS : FAST_INTERVAL_MS
+          // a profile covers the first pair's runs
+          const profile = i === 0 ? profiles?.[name] : undefined
+          const p = serve({ stateDir: dir, checkpointIntervalMs: interval, memory: MEMORY }, 600_000, profile)
+          try {
+            pair[name] = await runRestore(p, { keys, seconds: throughputSeconds })
+          } finally {
+            p.kill()
+            await rm(dir, { recursive: true, force: true })
+          }
         }
+        pairs.push(pair)
       }
-      const result = report({ keys, steadySeconds, throughputSeconds, build: buildRun, final, live, disk, runs })
+      const runs = pairs[0]!
+      const result = report({ keys, steadySeconds, throughputSeconds, build: buildRun, final, live, disk, pairs })
       if (profiles) {
         const m = buildRun.report.marks
         const fast = runs.fast.report.marks
@@ -216,6 +225,8 @@ export async function runBuild(p: Server, o: { keys: number; steadySeconds: numb
   const stop = await p.result
   return { ready: r, load, loadMs, steady, tail, report, stop }
 }
+
+export type RestoreRun = Awaited<ReturnType<typeof runRestore>>
 
 export async function runRestore(p: Server, o: { keys: number; seconds: number }) {
   const r = await ready(p)

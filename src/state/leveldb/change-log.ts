@@ -5,12 +5,13 @@
 //   barrier c ── batches ── barrier c+1 ── batches ── barrier n: delta(n, base c) = batches since c
 //                                                                 + the values dirty at n (captured)
 //
-// The batches after barrier c also carry the values captured for checkpoint c (the values dirty at
-// c, written down once captured). Checkpoint c holds them already, so they are not kept at all: a
-// delta against c does not need them. Only a delta against an older base would (c was aborted or
-// is still running), and then the snapshot is a full one instead — rare, and cheaper than holding
-// every captured value in memory, which after a burst of writes is most of the object cache.
-// Values captured for a savepoint are kept: no delta is ever taken against a savepoint.
+// Batches also carry values captured for a checkpoint c (the values dirty at c, written down when
+// evicted or flushed, tagged with the newest such c in the batch). Checkpoint c holds them already,
+// so they are not kept at all: a delta against c (or a later base: they did not change since) does
+// not need them. Only a delta against an older base would (c was aborted or is still running), and
+// then the snapshot is a full one instead — rare, and cheaper than holding every captured value in
+// memory, which after a burst of writes is most of the object cache. Untagged captured values
+// (none are written today) are kept.
 //
 // Batches before the oldest barrier a delta may still be asked against are dropped: the coordinator
 // only ever names the latest completed checkpoint as base, and that never moves back. The logs of a
@@ -36,6 +37,14 @@ export class ChangeLog {
   private bytes = 0
 
   constructor(private readonly pool: ChangeLogPool) {}
+
+  /**
+   * Checkpoint `checkpointId` captured values that go down later tagged with it (record leaves them
+   * out): a delta against an older base cannot be built from what is kept.
+   */
+  leftOut(checkpointId: number): void {
+    if (this.marks.size > 0) this.capturesLeftOut.add(checkpointId)
+  }
 
   /** Whether batches are being kept (some barrier or restore is on record). */
   get tracking(): boolean {

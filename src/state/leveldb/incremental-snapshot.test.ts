@@ -3,6 +3,7 @@
 // in between — writes, in-place changes, removes, evictions through a tiny cache, flushes, aborted
 // checkpoints, savepoints, restarts from the latest completed checkpoint, a change log that
 // overflows its pool. Checked against a model, as the coordinator drives it: one checkpoint at a time.
+// Captured values wait in memory until evicted or flushed, and then go down once.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -194,6 +195,36 @@ describe('LevelStateTable incremental snapshots', () => {
       const fourth = table.snapshot(0, KEY_GROUPS - 1, { checkpointId: 4, base: 3 })
       expect(fourth.deltaOf).toBe(3)
       expect(await read(fourth)).toEqual(new Map(keys.slice(15, 17).map((k) => [k, 4])))
+    } finally {
+      await table.dispose()
+      await store.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a value a checkpoint captured goes to LevelDB once, when evicted or flushed, not also when captured', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'livestate-incremental-'))
+    const store = await LevelStore.open(join(dir, 'db'))
+    const pool: ChangeLogPool = { used: 0, limit: 1 << 30 }
+    const table = new LevelStateTable(store, new ObjectCache(1 << 20), undefined, { flushAtOps: 50, changeLog: pool })
+    try {
+      const keys = Array.from({ length: 200 }, (_, k) => key(k))
+      for (const k of keys) table.put(k, { n: 1 })
+      expect((await read(table.snapshot(0, KEY_GROUPS - 1, { checkpointId: 1, base: undefined }))).size).toBe(200)
+      // captured: nothing written yet (they wait until evicted or flushed)
+      expect(table.stats.flushedOps).toBe(0)
+      // changed again after the capture, then flushed: each key is written once, with its newest value
+      for (const k of keys.slice(0, 50)) table.put(k, { n: 2 })
+      await table.flush()
+      expect(table.stats.flushedOps).toBe(200)
+      const onDisk = new Map<string, number>()
+      for await (const [k, v] of store.iterator())
+        onDisk.set(Buffer.from(k).toString('latin1'), (decodeMsgpack(v) as { n: number }).n)
+      expect(onDisk).toEqual(new Map(keys.map((k, i) => [k, i < 50 ? 2 : 1])))
+      // checkpoint 2 against 1: the 50 changed keys only, though the other 150 went down since 1
+      const second = table.snapshot(0, KEY_GROUPS - 1, { checkpointId: 2, base: 1 })
+      expect(second.deltaOf).toBe(1)
+      expect(await read(second)).toEqual(new Map(keys.slice(0, 50).map((k) => [k, 2])))
     } finally {
       await table.dispose()
       await store.close()

@@ -9,7 +9,7 @@
 //
 // A failed batch poisons the table (StateBackendError with the store's code): writes, flushes, scans
 // and snapshots throw from then on and nothing is retried; the batch stays readable in memory.
-import { decodeMsgpack } from '@livestate/client'
+import { decodeMsgpack, encodeMsgpack } from '@livestate/client'
 import type { BatchOp, OrderedStore } from '../../../storage/ordered-store.ts'
 import { keyGroupChars } from '../namespace.ts'
 import type { IncrementalSnapshot, ScanOptions, StateTable, TableSnapshot } from '../state-table.ts'
@@ -53,7 +53,13 @@ export interface LevelStateTableOptions {
 
 export class LevelStateTable implements StateTable, CacheOwner {
   private readonly index = new Map<string, CacheEntry>()
+  /** Entries changed since the latest barrier. */
   private dirty = new DirtyList()
+  /**
+   * Entries whose values a checkpoint captured (entry.capturedFor), unchanged since and not on disk:
+   * written down when evicted or flushed, counted as changes by no delta (their checkpoint holds them).
+   */
+  private unsaved = new DirtyList()
   /** The latest snapshot's capture: its frozen entries keep their barrier values until captured. */
   private capturing: SnapshotCapture | undefined
   /** The entry the last point access used: a read-modify-write finds it without a second lookup. */
@@ -96,7 +102,8 @@ export class LevelStateTable implements StateTable, CacheOwner {
       this.cache.hits++
       this.last = e
       // user code may change the returned object in place: a frozen value is captured first
-      if (e.dirtyList !== undefined && e.dirtyList !== this.dirty) this.captureFrozen(e)
+      const list = e.dirtyList
+      if (list !== undefined && list !== this.dirty && this.capturing?.holds(list)) this.capturing.capture(e)
       return e.value
     }
     this.cache.missed(primary)
@@ -147,10 +154,7 @@ export class LevelStateTable implements StateTable, CacheOwner {
     if (e === undefined || e.key !== key || e.slot < 0 || e.owner !== this) e = this.index.get(key)
     if (e !== undefined) {
       // Dirty first: update() may evict this very entry, which must then be written back.
-      if (e.dirtyList !== this.dirty) {
-        if (e.dirtyList !== undefined) this.captureFrozen(e)
-        this.dirty.add(e)
-      }
+      if (e.dirtyList !== this.dirty) this.makeDirty(e)
       this.cache.update(e, value)
       return
     }
@@ -164,24 +168,50 @@ export class LevelStateTable implements StateTable, CacheOwner {
   evicted(e: CacheEntry): void {
     this.index.delete(e.key)
     if (!e.dirty) return
-    if (e.dirtyList !== this.dirty) {
-      this.captureFrozen(e)
-      return
+    // a frozen value goes to its snapshot first
+    if (e.dirtyList !== this.dirty && this.capturing?.holds(e.dirtyList!)) this.capturing.capture(e)
+    if (e.dirtyList === this.dirty) {
+      this.dirty.remove(e)
+      this.down.queue(e.key, e.value)
+    } else if (e.dirtyList === this.unsaved) {
+      this.unsaved.remove(e)
+      this.down.queueCaptured(e.key, encodeOrNull(e.value), e.capturedFor)
     }
-    this.dirty.remove(e)
-    this.down.queue(e.key, e.value)
   }
 
-  /** A frozen entry is about to change or leave: its barrier value goes to the snapshot (and down). */
-  private captureFrozen(e: CacheEntry): void {
-    e.dirtyList!.remove(e)
-    this.capturing!.capture(e)
+  /** The entry is about to change: a frozen value is captured first; on the dirty list from now on. */
+  private makeDirty(e: CacheEntry): void {
+    if (e.dirtyList !== undefined) {
+      if (this.capturing?.holds(e.dirtyList)) this.capturing.capture(e)
+      if (e.dirtyList === this.dirty) return
+      e.dirtyList?.remove(e)
+    }
+    this.dirty.add(e)
+  }
+
+  /**
+   * Where a captured entry goes (SnapshotCapture): a checkpoint's onto the unsaved list; a
+   * savepoint's back where it came from (a savepoint is no delta base: what changed since the latest
+   * checkpoint still goes into the next one's delta).
+   */
+  private placeCaptured(
+    e: CacheEntry,
+    from: DirtyList,
+    checkpointId: number | undefined,
+    frozenDirty: DirtyList,
+  ): void {
+    if (checkpointId !== undefined) {
+      e.capturedFor = checkpointId
+      this.unsaved.add(e)
+    } else if (from === frozenDirty) this.dirty.add(e)
+    else this.unsaved.add(e)
   }
 
   // ---- write-down ----
 
   private moveDirtyToPending(): void {
     this.capturing?.captureAll()
+    this.unsaved.drain((e) => this.down.queueCaptured(e.key, encodeOrNull(e.value), e.capturedFor, false))
     this.dirty.drain((e) => this.down.queueQuietly(e.key, e.value))
   }
 
@@ -296,9 +326,17 @@ export class LevelStateTable implements StateTable, CacheOwner {
     // While a replaced range is cleared, disk counts as empty.
     const snap = since === undefined && this.down.diskReady === undefined ? this.store.snapshot() : undefined
     const notOnDisk = since ?? this.down.inflightBatches()
-    // Tagged with the checkpoint they were captured for, so the next delta can leave them out.
+    // A delta leaves out the unsaved values (older checkpoints hold them); a full view needs them.
+    const frozenDirty = this.dirty
+    const frozen = [frozenDirty]
+    if (since === undefined && this.unsaved.size > 0) {
+      frozen.push(this.unsaved)
+      this.unsaved = new DirtyList()
+    }
     const captureOf = incremental?.checkpointId
-    const capture = new SnapshotCapture(this.dirty, (key, bytes) => this.down.queueCaptured(key, bytes, captureOf))
+    // What a checkpoint captures goes down later, tagged with it: the change log leaves it out.
+    if (captureOf !== undefined && frozen.some((f) => f.size > 0)) this.changes?.leftOut(captureOf)
+    const capture = new SnapshotCapture(frozen, (e, from) => this.placeCaptured(e, from, captureOf, frozenDirty))
     this.dirty = new DirtyList()
     this.capturing = capture
     const captureAll = async () => {
@@ -375,7 +413,8 @@ export class LevelStateTable implements StateTable, CacheOwner {
     for (const e of this.index.values()) this.cache.remove(e)
     this.index.clear()
     this.dirty.drain()
-    this.capturing?.frozen.drain()
+    this.unsaved.drain()
+    for (const list of this.capturing?.frozen ?? []) list.drain()
     this.changes?.forget()
     this.last = undefined
   }
@@ -388,3 +427,7 @@ export class LevelStateTable implements StateTable, CacheOwner {
 }
 
 async function* NO_ENTRIES(): AsyncIterable<[Uint8Array, Uint8Array]> {}
+
+function encodeOrNull(value: unknown): Uint8Array | null {
+  return value === undefined ? null : encodeMsgpack(value)
+}

@@ -37,6 +37,11 @@ export interface CacheEntry {
   prevDirty: CacheEntry | undefined
   nextDirty: CacheEntry | undefined
   dirtyList: DirtyList | undefined
+  /**
+   * On its owner's list of captured values not on disk yet: the checkpoint whose files hold the
+   * value (-1 otherwise).
+   */
+  capturedFor: number
 }
 
 /**
@@ -82,11 +87,9 @@ export class DirtyList {
     }
   }
 
-  /** The newest entry, taken off the list (marked clean); undefined when empty. */
-  shift(): CacheEntry | undefined {
-    const e = this.head
-    if (e !== undefined) this.remove(e)
-    return e
+  /** The newest entry, still on the list; undefined when empty. */
+  peek(): CacheEntry | undefined {
+    return this.head
   }
 }
 
@@ -250,6 +253,7 @@ export class ObjectCache {
       prevDirty: undefined,
       nextDirty: undefined,
       dirtyList: undefined,
+      capturedFor: -1,
     }
     this.ring[slot] = e
     this.used += size

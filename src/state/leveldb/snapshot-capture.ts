@@ -6,9 +6,13 @@
 //   - by the task, right before it would change or hand out such an entry (a write, a get whose
 //     result user code may mutate in place, an eviction), so the barrier value is never lost;
 //   - by the snapshot's asynchronous phase for all the others, a slice at a time.
-// A captured value goes both into the snapshot's overlay and down to LevelDB, so the entry is clean.
+// A captured value goes into the snapshot's overlay, and the table places the entry (`placed`): a
+// checkpoint's on its list of captured values not on disk yet, which go down only when evicted or
+// flushed — not at once, which wrote every value a checkpoint captured to LevelDB a second time
+// whenever it changed again before its eviction (a third more LevelDB writes under a checkpoint
+// every second).
 //
-//   barrier ─► frozen list ──capture (access / async slice)──► captured overlay + write-behind
+//   barrier ─► frozen lists ──capture (access / async slice)──► captured overlay + placed
 //
 // The snapshot's entries are then the pinned LevelDB view merged with the overlay: the batches that
 // were not on disk at the barrier (oldest first) and the captured values (newest). The overlay is
@@ -16,7 +20,7 @@
 // runs longer than a slice (Slicer) however many keys were dirty.
 import { encodeMsgpack } from '@livestate/client'
 import type { SnapshotEntry } from '../state-table.ts'
-import type { DirtyList } from './object-cache.ts'
+import type { CacheEntry, DirtyList } from './object-cache.ts'
 import type { Batch } from './write-behind.ts'
 
 /** About how long (ms) a snapshot's asynchronous phase works before it lets the task run again. */
@@ -34,28 +38,42 @@ export class SnapshotCapture {
   readonly captured = new Map<number, Bucket>()
 
   constructor(
-    readonly frozen: DirtyList,
-    private readonly writeDown: (key: string, bytes: Uint8Array | null) => void,
+    /** The lists frozen at the barrier (their entries hold barrier values until captured). */
+    readonly frozen: DirtyList[],
+    /** A captured entry is off its frozen list: the table puts it where it belongs now. */
+    private readonly placed: (e: CacheEntry, from: DirtyList) => void,
   ) {}
 
+  /** Whether entries on `list` wait to be captured. */
+  holds(list: DirtyList): boolean {
+    for (const f of this.frozen) if (f === list) return true
+    return false
+  }
+
   /** Captures one frozen entry (it has not been changed since the barrier). */
-  capture(e: { key: string; value: unknown }): void {
+  capture(e: CacheEntry): void {
+    const from = e.dirtyList!
+    from.remove(e)
     const bytes = e.value === undefined ? null : encodeMsgpack(e.value)
     const kg = keyGroupOf(e.key)
     let bucket = this.captured.get(kg)
     if (bucket === undefined) this.captured.set(kg, (bucket = new Map()))
     bucket.set(e.key, bytes)
-    this.writeDown(e.key, bytes)
+    this.placed(e, from)
   }
 
   /** Captures up to `n` frozen entries; false once none is left. */
   captureSome(n: number): boolean {
-    for (let i = 0; i < n; i++) {
-      const e = this.frozen.shift()
-      if (e === undefined) return false
-      this.capture(e)
+    let left = n
+    for (const list of this.frozen) {
+      while (left > 0) {
+        const e = list.peek()
+        if (e === undefined) break
+        this.capture(e)
+        left--
+      }
     }
-    return this.frozen.size > 0
+    return this.frozen.some((f) => f.size > 0)
   }
 
   captureAll(): void {

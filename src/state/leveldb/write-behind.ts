@@ -47,7 +47,7 @@ export class StateBackendError extends StorageError {}
 
 export class WriteBehind {
   private pending: Batch = new Map()
-  /** Values captured for a checkpoint (the one in `captureOf`), queued by queueCaptured. */
+  /** Values captured for checkpoints (the newest of them in `captureOf`), queued by queueCaptured. */
   private pendingCaptured: Batch = new Map()
   private captureOf: number | undefined
   private readonly inflight: InflightBatch[] = []
@@ -57,7 +57,7 @@ export class WriteBehind {
   failure: StateBackendError | undefined
   /**
    * Told of every batch sent down (incremental checkpoints), with the values in it captured for
-   * checkpoint `captureOf` apart (undefined: for a savepoint).
+   * checkpoint `captureOf` apart (undefined when there are none).
    */
   onBatch: ((batch: Batch, captured: Batch, captureOf: number | undefined) => void) | undefined
   /** Set while the disk range is not ours yet (a replaced table's range being cleared). */
@@ -94,15 +94,18 @@ export class WriteBehind {
   }
 
   /**
-   * Queues the value a key had at the barrier of checkpoint `captureOf` (undefined: a savepoint's),
-   * encoded already (null: delete); starts a batch when enough are pending. Every capture of one
-   * barrier is queued before the next barrier sends the pending batch down (start()).
+   * Queues a value captured for checkpoint `captureOf` and unchanged since (that checkpoint holds
+   * it), encoded already (null: delete); starts a batch when enough are pending, unless `start` is
+   * false. A batch's captured values carry the newest such checkpoint id.
    */
-  queueCaptured(key: string, bytes: Uint8Array | null, captureOf: number | undefined): void {
-    if (this.pendingCaptured.size > 0 && this.captureOf !== captureOf) this.start()
+  queueCaptured(key: string, bytes: Uint8Array | null, captureOf: number, start = true): void {
     this.pendingCaptured.set(key, bytes)
-    this.captureOf = captureOf
-    if (this.pending.size + this.pendingCaptured.size >= this.flushAtOps && this.inflight.length < MAX_INFLIGHT)
+    if (this.captureOf === undefined || captureOf > this.captureOf) this.captureOf = captureOf
+    if (
+      start &&
+      this.pending.size + this.pendingCaptured.size >= this.flushAtOps &&
+      this.inflight.length < MAX_INFLIGHT
+    )
       this.start()
   }
 
@@ -138,6 +141,7 @@ export class WriteBehind {
     this.stats.flushes++
     this.stats.flushedOps += batch.size + captured.size
     this.onBatch?.(batch, captured, this.captureOf)
+    this.captureOf = undefined
     this.batchesStarted++
     const record: InflightBatch = { batch, captured, done: Promise.resolve() }
     // The LevelDB batches are built one at a time, when the one before is written: a flush of many
