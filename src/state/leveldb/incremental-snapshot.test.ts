@@ -57,6 +57,21 @@ async function read(view: TableSnapshot): Promise<Map<string, number | null>> {
   return out
 }
 
+/** A table over a fresh LevelDB with a roomy cache and change log, disposed after `fn`. */
+async function withTable(fn: (table: LevelStateTable, store: LevelStore) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'livestate-incremental-'))
+  const store = await LevelStore.open(join(dir, 'db'))
+  const pool: ChangeLogPool = { used: 0, limit: 1 << 30 }
+  const table = new LevelStateTable(store, new ObjectCache(1 << 20), undefined, { flushAtOps: 50, changeLog: pool })
+  try {
+    await fn(table, store)
+  } finally {
+    await table.dispose()
+    await store.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 describe('LevelStateTable incremental snapshots', () => {
   it('a delta applied to its base checkpoint gives exactly the table at the barrier', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'livestate-incremental-'))
@@ -162,17 +177,13 @@ describe('LevelStateTable incremental snapshots', () => {
     }
   }, 180_000)
 
-  it('a delta holds only the keys changed since its base, not the values that base captured; against an older base it is full', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'livestate-incremental-'))
-    const store = await LevelStore.open(join(dir, 'db'))
-    const pool: ChangeLogPool = { used: 0, limit: 1 << 30 }
-    const table = new LevelStateTable(store, new ObjectCache(1 << 20), undefined, { flushAtOps: 50, changeLog: pool })
-    try {
+  it('a delta holds only the keys changed since its base, not the values that base captured; against an older base it is full', () =>
+    withTable(async (table) => {
       const keys = Array.from({ length: 200 }, (_, k) => key(k))
       const putAll = (ks: string[], n: number) => {
         for (const k of ks) table.put(k, { n })
       }
-      // checkpoint 1 (full) captures 200 dirty values and writes them down after its barrier
+      // checkpoint 1 (full) captures 200 dirty values
       putAll(keys, 1)
       const first = await read(table.snapshot(0, KEY_GROUPS - 1, { checkpointId: 1, base: undefined }))
       expect(first.size).toBe(200)
@@ -195,19 +206,10 @@ describe('LevelStateTable incremental snapshots', () => {
       const fourth = table.snapshot(0, KEY_GROUPS - 1, { checkpointId: 4, base: 3 })
       expect(fourth.deltaOf).toBe(3)
       expect(await read(fourth)).toEqual(new Map(keys.slice(15, 17).map((k) => [k, 4])))
-    } finally {
-      await table.dispose()
-      await store.close()
-      rmSync(dir, { recursive: true, force: true })
-    }
-  })
+    }))
 
-  it('a value a checkpoint captured goes to LevelDB once, when evicted or flushed, not also when captured', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'livestate-incremental-'))
-    const store = await LevelStore.open(join(dir, 'db'))
-    const pool: ChangeLogPool = { used: 0, limit: 1 << 30 }
-    const table = new LevelStateTable(store, new ObjectCache(1 << 20), undefined, { flushAtOps: 50, changeLog: pool })
-    try {
+  it('a value a checkpoint captured goes to LevelDB once, when evicted or flushed, not also when captured', () =>
+    withTable(async (table, store) => {
       const keys = Array.from({ length: 200 }, (_, k) => key(k))
       for (const k of keys) table.put(k, { n: 1 })
       expect((await read(table.snapshot(0, KEY_GROUPS - 1, { checkpointId: 1, base: undefined }))).size).toBe(200)
@@ -225,10 +227,5 @@ describe('LevelStateTable incremental snapshots', () => {
       const second = table.snapshot(0, KEY_GROUPS - 1, { checkpointId: 2, base: 1 })
       expect(second.deltaOf).toBe(1)
       expect(await read(second)).toEqual(new Map(keys.slice(0, 50).map((k) => [k, 2])))
-    } finally {
-      await table.dispose()
-      await store.close()
-      rmSync(dir, { recursive: true, force: true })
-    }
-  })
+    }))
 })
