@@ -16,6 +16,7 @@ import type { IncrementalSnapshot, ScanOptions, StateTable, TableSnapshot } from
 import { primaryLength } from '../stored-key-layout.ts'
 import { type CacheEntry, type CacheOwner, DirtyList, type ObjectCache } from './object-cache.ts'
 import { ChangeLog, type ChangeLogPool } from './change-log.ts'
+import { EntryIndex } from './entry-index.ts'
 import { bucketEntries, mergeBuckets, overlayBuckets, SnapshotCapture, Slicer } from './snapshot-capture.ts'
 import { TableKeys } from './table-keys.ts'
 import { FLUSH_AT_OPS, StateBackendError, WriteBehind, type WriteStats } from './write-behind.ts'
@@ -52,7 +53,7 @@ export interface LevelStateTableOptions {
 }
 
 export class LevelStateTable implements StateTable, CacheOwner {
-  private readonly index = new Map<string, CacheEntry>()
+  private readonly index = new EntryIndex()
   /** Entries changed since the latest barrier. */
   private dirty = new DirtyList()
   /**
