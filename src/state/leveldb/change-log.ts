@@ -5,13 +5,12 @@
 //   barrier c ── batches ── barrier c+1 ── batches ── barrier n: delta(n, base c) = batches since c
 //                                                                 + the values dirty at n (captured)
 //
-// Batches also carry values captured for a checkpoint c (the values dirty at c, written down when
-// evicted or flushed, tagged with the newest such c in the batch). Checkpoint c holds them already,
-// so they are not kept at all: a delta against c (or a later base: they did not change since) does
-// not need them. Only a delta against an older base would (c was aborted or is still running), and
-// then the snapshot is a full one instead — rare, and cheaper than holding every captured value in
-// memory, which after a burst of writes is most of the object cache. Untagged captured values
-// (none are written today) are kept.
+// Values captured for a checkpoint c (the values dirty at c, written down later, when evicted or
+// flushed) go down apart from the batches and are not kept at all: c holds them, so a delta against
+// c (or a later base: they did not change since) does not need them. Only a delta against an older
+// base would (c was aborted or is still running): c's barrier says so (leftOut), and then the
+// snapshot is a full one instead — rare, and cheaper than holding every captured value in memory,
+// which after a burst of writes is most of the object cache.
 //
 // Batches before the oldest barrier a delta may still be asked against are dropped: the coordinator
 // only ever names the latest completed checkpoint as base, and that never moves back. The logs of a
@@ -32,15 +31,15 @@ export class ChangeLog {
   private batches: { batch: Batch; bytes: number }[] = []
   /** Checkpoint id of a barrier → index in `batches` of the first batch sent after it. */
   private marks = new Map<number, number>()
-  /** Checkpoints whose captured values went down without being kept. */
+  /** Checkpoints that captured values this log does not keep. */
   private capturesLeftOut = new Set<number>()
   private bytes = 0
 
   constructor(private readonly pool: ChangeLogPool) {}
 
   /**
-   * Checkpoint `checkpointId` captured values that go down later tagged with it (record leaves them
-   * out): a delta against an older base cannot be built from what is kept.
+   * Checkpoint `checkpointId` captured values, which go down later without being recorded: a delta
+   * against an older base cannot be built from what is kept.
    */
   leftOut(checkpointId: number): void {
     if (this.marks.size > 0) this.capturesLeftOut.add(checkpointId)
@@ -51,16 +50,8 @@ export class ChangeLog {
     return this.marks.size > 0
   }
 
-  /**
-   * A batch went down: `batch`, and before it `captured`, the values captured for checkpoint
-   * `captureOf` (undefined: for a savepoint).
-   */
-  record(batch: Batch, captured?: Batch, captureOf?: number): void {
-    if (this.marks.size === 0) return
-    if (captured !== undefined && captured.size > 0) {
-      if (captureOf === undefined) this.keep(captured)
-      else this.capturesLeftOut.add(captureOf)
-    }
+  /** A batch of changes went down (captured values go down apart and are never recorded). */
+  record(batch: Batch): void {
     if (batch.size > 0) this.keep(batch)
   }
 

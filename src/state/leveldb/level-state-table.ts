@@ -57,8 +57,8 @@ export class LevelStateTable implements StateTable, CacheOwner {
   /** Entries changed since the latest barrier. */
   private dirty = new DirtyList()
   /**
-   * Entries whose values a checkpoint captured (entry.capturedFor), unchanged since and not on disk:
-   * written down when evicted or flushed, counted as changes by no delta (their checkpoint holds them).
+   * Entries whose values a checkpoint captured, unchanged since and not on disk: written down when
+   * evicted or flushed, counted as changes by no delta (their checkpoint holds them).
    */
   private unsaved = new DirtyList()
   /** The latest snapshot's capture: its frozen entries keep their barrier values until captured. */
@@ -90,7 +90,7 @@ export class LevelStateTable implements StateTable, CacheOwner {
     if (options.changeLog) {
       const changes = new ChangeLog(options.changeLog)
       this.changes = changes
-      this.down.onBatch = (batch, captured, captureOf) => changes.record(batch, captured, captureOf)
+      this.down.onBatch = (batch) => changes.record(batch)
     }
   }
 
@@ -176,7 +176,7 @@ export class LevelStateTable implements StateTable, CacheOwner {
       this.down.queue(e.key, e.value)
     } else if (e.dirtyList === this.unsaved) {
       this.unsaved.remove(e)
-      this.down.queueCaptured(e.key, encodeOrNull(e.value), e.capturedFor)
+      this.down.queueCaptured(e.key, encodeOrNull(e.value))
     }
   }
 
@@ -195,16 +195,8 @@ export class LevelStateTable implements StateTable, CacheOwner {
    * savepoint's back where it came from (a savepoint is no delta base: what changed since the latest
    * checkpoint still goes into the next one's delta).
    */
-  private placeCaptured(
-    e: CacheEntry,
-    from: DirtyList,
-    checkpointId: number | undefined,
-    frozenDirty: DirtyList,
-  ): void {
-    if (checkpointId !== undefined) {
-      e.capturedFor = checkpointId
-      this.unsaved.add(e)
-    } else if (from === frozenDirty) this.dirty.add(e)
+  private placeCaptured(e: CacheEntry, from: DirtyList, savepoint: boolean, frozenDirty: DirtyList): void {
+    if (savepoint && from === frozenDirty) this.dirty.add(e)
     else this.unsaved.add(e)
   }
 
@@ -212,7 +204,7 @@ export class LevelStateTable implements StateTable, CacheOwner {
 
   private moveDirtyToPending(): void {
     this.capturing?.captureAll()
-    this.unsaved.drain((e) => this.down.queueCaptured(e.key, encodeOrNull(e.value), e.capturedFor, false))
+    this.unsaved.drain((e) => this.down.queueCaptured(e.key, encodeOrNull(e.value), false))
     this.dirty.drain((e) => this.down.queueQuietly(e.key, e.value))
   }
 
@@ -334,10 +326,10 @@ export class LevelStateTable implements StateTable, CacheOwner {
       frozen.push(this.unsaved)
       this.unsaved = new DirtyList()
     }
-    const captureOf = incremental?.checkpointId
-    // What a checkpoint captures goes down later, tagged with it: the change log leaves it out.
-    if (captureOf !== undefined && frozen.some((f) => f.size > 0)) this.changes?.leftOut(captureOf)
-    const capture = new SnapshotCapture(frozen, (e, from) => this.placeCaptured(e, from, captureOf, frozenDirty))
+    // What a checkpoint captures goes down later, unrecorded by the change log.
+    if (incremental && frozen.some((f) => f.size > 0)) this.changes?.leftOut(incremental.checkpointId)
+    const savepoint = incremental === undefined
+    const capture = new SnapshotCapture(frozen, (e, from) => this.placeCaptured(e, from, savepoint, frozenDirty))
     this.dirty = new DirtyList()
     this.capturing = capture
     const captureAll = async () => {

@@ -37,11 +37,6 @@ export interface CacheEntry {
   prevDirty: CacheEntry | undefined
   nextDirty: CacheEntry | undefined
   dirtyList: DirtyList | undefined
-  /**
-   * On its owner's list of captured values not on disk yet: the checkpoint whose files hold the
-   * value (-1 otherwise).
-   */
-  capturedFor: number
 }
 
 /**
@@ -253,7 +248,6 @@ export class ObjectCache {
       prevDirty: undefined,
       nextDirty: undefined,
       dirtyList: undefined,
-      capturedFor: -1,
     }
     this.ring[slot] = e
     this.used += size

@@ -31,7 +31,7 @@ export type Batch = Map<string, Uint8Array | null>
 
 interface InflightBatch {
   readonly batch: Batch
-  /** Values captured for checkpoint `captureOf`, older than `batch`'s. */
+  /** Values captured for a checkpoint, older than `batch`'s. */
   readonly captured: Batch
   done: Promise<void>
 }
@@ -47,19 +47,18 @@ export class StateBackendError extends StorageError {}
 
 export class WriteBehind {
   private pending: Batch = new Map()
-  /** Values captured for checkpoints (the newest of them in `captureOf`), queued by queueCaptured. */
+  /** Values captured for a checkpoint and unchanged since, queued by queueCaptured. */
   private pendingCaptured: Batch = new Map()
-  private captureOf: number | undefined
   private readonly inflight: InflightBatch[] = []
   /** Settles when the last batch handed to the store has been applied (batches are serialised). */
   private writeChain: Promise<void> = Promise.resolve()
   private batchesStarted = 0
   failure: StateBackendError | undefined
   /**
-   * Told of every batch sent down (incremental checkpoints), with the values in it captured for
-   * checkpoint `captureOf` apart (undefined when there are none).
+   * Told of every batch of changes sent down (incremental checkpoints); captured values that go down
+   * with it are not changes since the checkpoint that holds them.
    */
-  onBatch: ((batch: Batch, captured: Batch, captureOf: number | undefined) => void) | undefined
+  onBatch: ((batch: Batch) => void) | undefined
   /** Set while the disk range is not ours yet (a replaced table's range being cleared). */
   diskReady: Promise<void> | undefined
 
@@ -94,13 +93,11 @@ export class WriteBehind {
   }
 
   /**
-   * Queues a value captured for checkpoint `captureOf` and unchanged since (that checkpoint holds
-   * it), encoded already (null: delete); starts a batch when enough are pending, unless `start` is
-   * false. A batch's captured values carry the newest such checkpoint id.
+   * Queues a value captured for a checkpoint and unchanged since (the checkpoint holds it), encoded
+   * already (null: delete); starts a batch when enough are pending, unless `start` is false.
    */
-  queueCaptured(key: string, bytes: Uint8Array | null, captureOf: number, start = true): void {
+  queueCaptured(key: string, bytes: Uint8Array | null, start = true): void {
     this.pendingCaptured.set(key, bytes)
-    if (this.captureOf === undefined || captureOf > this.captureOf) this.captureOf = captureOf
     if (
       start &&
       this.pending.size + this.pendingCaptured.size >= this.flushAtOps &&
@@ -140,8 +137,7 @@ export class WriteBehind {
     this.pendingCaptured = new Map()
     this.stats.flushes++
     this.stats.flushedOps += batch.size + captured.size
-    this.onBatch?.(batch, captured, this.captureOf)
-    this.captureOf = undefined
+    this.onBatch?.(batch)
     this.batchesStarted++
     const record: InflightBatch = { batch, captured, done: Promise.resolve() }
     // The LevelDB batches are built one at a time, when the one before is written: a flush of many
