@@ -7,10 +7,7 @@
 //   append ─admit (offsets, in order)─► readable by the source
 //                 └─► queued ─one synced batch for all queued (group commit)─► durable ─► 202
 //
-// Each synced batch stores its events as one LevelDB record, a chunk keyed by its first offset (like
-// a Kafka segment, at the size of a group commit): writing costs one put per batch, not per event,
-// and truncating behind a checkpoint deletes a few chunks, not an event at a time (per-event keys
-// left a tombstone per event for LevelDB to compact: 30% of a checkpointing job's CPU at full load).
+// Each synced batch stores its events as one LevelDB record, a chunk (ingest-chunks.ts).
 //
 // A failed batch fails the log: its events (and any admitted after them) are dropped from memory,
 // appends are refused from then on, and a reader that already read past the durable end fails, so
@@ -21,6 +18,7 @@
 import { decodeMsgpack, encodeMsgpack, LivestateError } from '@livestate/client'
 import type { BatchOp, OrderedStore } from '../../storage/ordered-store.ts'
 import type { IngestLogReader } from '../runtime/sources/http-source.ts'
+import { chunkPut, type Piece, StoredChunks } from './ingest-chunks.ts'
 import { TAIL_CAPACITY, UnreadTail } from './ingest-tail.ts'
 import type { IngestResult } from './query-gateway.ts'
 
@@ -41,75 +39,9 @@ export interface IngestLogStats {
 }
 
 // One keyspace so that events, their idempotency record and the end offset are written by one
-// atomic batch: [0x04][first offset: 8 bytes BE] → chunk, [0x02][utf-8 idempotency key] → msgpack
-// answer, [0x03] → the end offset (so numbering survives truncating every event away). A chunk is
-// [u32 events] then, per append it holds, [u32 bytes][msgpack array of the append's events].
-// (0x01 held one event per key, in the format before chunks.)
-const LEGACY_EVENTS = Uint8Array.of(0x01)
-const EVENTS_END_LEGACY = Uint8Array.of(0x02)
+// atomic batch: [0x04]… → chunk (ingest-chunks.ts), [0x02][utf-8 idempotency key] → msgpack answer,
+// [0x03] → the end offset (so numbering survives truncating every event away).
 const END_OFFSET_KEY = Uint8Array.of(0x03)
-const CHUNKS = 0x04
-const CHUNKS_END = Uint8Array.of(CHUNKS + 1)
-
-function chunkKey(offset: number): Uint8Array {
-  const b = new Uint8Array(9)
-  b[0] = CHUNKS
-  new DataView(b.buffer).setBigUint64(1, BigInt(offset))
-  return b
-}
-
-function offsetOf(key: Uint8Array): number {
-  return Number(new DataView(key.buffer, key.byteOffset + 1, 8).getBigUint64(0))
-}
-
-function chunkCount(chunk: Uint8Array): number {
-  return new DataView(chunk.buffer, chunk.byteOffset, 4).getUint32(0)
-}
-
-/** One chunk's value from the encoded arrays of the appends it holds. */
-function encodeChunk(pieces: Piece[]): Uint8Array {
-  let bytes = 4
-  let count = 0
-  for (const p of pieces) {
-    bytes += 4 + p.bytes.length
-    count += p.count
-  }
-  const out = Buffer.allocUnsafe(bytes)
-  out.writeUInt32BE(count, 0)
-  let at = 4
-  for (const p of pieces) {
-    out.writeUInt32BE(p.bytes.length, at)
-    out.set(p.bytes, at + 4)
-    at += 4 + p.bytes.length
-  }
-  return out
-}
-
-/** A chunk's events, fresh objects in offset order. */
-function decodeChunk(chunk: Uint8Array): unknown[] {
-  const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-  const events: unknown[] = []
-  for (let at = 4; at < chunk.length; ) {
-    const n = view.getUint32(at)
-    for (const e of decodeMsgpack(chunk.subarray(at + 4, at + 4 + n)) as unknown[]) events.push(e)
-    at += 4 + n
-  }
-  return events
-}
-
-/** The events of one append, encoded when admitted (user code may change the objects later). */
-interface Piece {
-  bytes: Uint8Array
-  count: number
-}
-
-/** Where a read from the stored chunks stopped: the rest of the chunk it decoded. */
-interface ChunkCursor {
-  /** Offset of events[i]. */
-  next: number
-  events: unknown[]
-  i: number
-}
 
 function idempotencyKeyBytes(key: string): Uint8Array {
   const k = new TextEncoder().encode(key)
@@ -133,9 +65,6 @@ interface Settle {
 export class IngestLog implements IngestLogReader {
   /** Events before this offset were deleted by truncateBefore (in this process). */
   private truncatedTo = 0
-  /** Chunks before this offset are deleted: the next truncation clears only from here. */
-  private clearedTo = 0
-  private clearing: Promise<void> = Promise.resolve()
   /** Offset the next admitted event gets. */
   private end = 0
   /** Every event before this offset is in a synced batch. */
@@ -147,7 +76,6 @@ export class IngestLog implements IngestLogReader {
   /** Admitted appends not handed to LevelDB yet (their events, other ops), and who waits for them. */
   private queuedPieces: Piece[] = []
   private queued: BatchOp[] = []
-  private queuedEvents = 0
   private queuedSettles: Settle[] = []
   private writing = false
   /** The running writeQueued loop (settled when idle). */
@@ -155,16 +83,17 @@ export class IngestLog implements IngestLogReader {
   private durableWaiters: (Settle & { offset: number })[] = []
   private failure: Error | undefined
   private waiters: (() => void)[] = []
-  /** The chunk the last read from LevelDB stopped in, so a reader going on does not decode it again. */
-  private cursor: ChunkCursor | undefined
   private readonly recent = new Map<string, IngestResult>()
   /** Answers of keyed appends admitted but not durable yet: a retry meanwhile waits for the same one. */
   private readonly unsettledKeys = new Map<string, Promise<IngestResult>>()
   readonly stats: IngestLogStats = { appends: 0, syncedWrites: 0 }
+  private readonly chunks: StoredChunks
   private constructor(
     private readonly store: OrderedStore,
     private readonly options: IngestLogOptions,
-  ) {}
+  ) {
+    this.chunks = new StoredChunks(store)
+  }
 
   /** Opens the log in `store`; `location` (its directory) names it in errors. */
   static async open(
@@ -175,14 +104,11 @@ export class IngestLog implements IngestLogReader {
     const log = new IngestLog(store, { ...DEFAULT_INGEST_OPTIONS, ...options })
     const stored = await store.get(END_OFFSET_KEY)
     if (stored !== undefined) log.end = Number(new DataView(stored.buffer, stored.byteOffset, 8).getBigUint64(0))
-    for await (const _ of store.iterator({ gte: LEGACY_EVENTS, lt: EVENTS_END_LEGACY, limit: 1 })) {
+    try {
+      log.end = Math.max(log.end, await StoredChunks.end(store, location))
+    } catch (e) {
       await store.close()
-      throw new Error(
-        `the ingest log in ${location} holds events stored one per key by an earlier livestate; let that version run until its job has read them, or remove ${location} to drop them`,
-      )
-    }
-    for await (const [k, v] of store.iterator({ gte: chunkKey(0), lt: CHUNKS_END, reverse: true, limit: 1 })) {
-      log.end = Math.max(log.end, offsetOf(k) + chunkCount(v))
+      throw e
     }
     log.durableEnd = log.end
     return log
@@ -249,10 +175,7 @@ export class IngestLog implements IngestLogReader {
   }
 
   private enqueue(piece: Piece, ops: BatchOp[]): Promise<void> {
-    if (piece.count > 0) {
-      this.queuedPieces.push(piece)
-      this.queuedEvents += piece.count
-    }
+    if (piece.count > 0) this.queuedPieces.push(piece)
     for (const op of ops) this.queued.push(op)
     const written = new Promise<void>((resolve, reject) => this.queuedSettles.push({ resolve, reject }))
     if (!this.writing) this.writeLoop = this.writeQueued()
@@ -267,12 +190,9 @@ export class IngestLog implements IngestLogReader {
       const settles = this.queuedSettles
       // Admission queues synchronously after taking its offsets: everything before `end` is queued.
       const end = this.end
-      if (this.queuedPieces.length > 0) {
-        ops.push({ type: 'put', key: chunkKey(end - this.queuedEvents), value: encodeChunk(this.queuedPieces) })
-      }
+      if (this.queuedPieces.length > 0) ops.push(chunkPut(this.queuedPieces, end))
       this.queued = []
       this.queuedPieces = []
-      this.queuedEvents = 0
       this.queuedSettles = []
       ops.push({ type: 'put', key: END_OFFSET_KEY, value: endOffsetValue(end) })
       try {
@@ -301,7 +221,6 @@ export class IngestLog implements IngestLogReader {
     for (const s of [...settles, ...this.queuedSettles, ...this.durableWaiters]) s.reject(e)
     this.queued = []
     this.queuedPieces = []
-    this.queuedEvents = 0
     this.queuedSettles = []
     this.durableWaiters = []
     this.end = this.durableEnd
@@ -351,49 +270,7 @@ export class IngestLog implements IngestLogReader {
     const unread = this.tail.read(from, max)
     if (unread !== undefined) return unread
     // Not in the tail (it was full): from LevelDB, where only what is durable is.
-    return this.readStored(from, max)
-  }
-
-  /** Up to `max` durable events from `offset` on, from the stored chunks. */
-  private async readStored(offset: number, max: number): Promise<{ offset: number; value: unknown }[]> {
-    const out: { offset: number; value: unknown }[] = []
-    // a cursor hands each decoded event out once: a rewound reader decodes its chunk again (fresh objects)
-    let c = this.cursor?.next === offset ? this.cursor : undefined
-    this.cursor = undefined
-    while (out.length < max && offset < this.durableEnd) {
-      c ??= await this.chunkFrom(offset)
-      if (c === undefined) break
-      for (; c.i < c.events.length && out.length < max; c.i++, c.next++) {
-        out.push({ offset: c.next, value: c.events[c.i] })
-        c.events[c.i] = undefined
-      }
-      offset = c.next
-      if (c.i < c.events.length) this.cursor = c
-      c = undefined
-    }
-    return out
-  }
-
-  /** The stored chunk holding `offset` (or the first one after it), decoded, at that offset. */
-  private async chunkFrom(offset: number): Promise<ChunkCursor | undefined> {
-    const at = (start: number, chunk: Uint8Array, from: number): ChunkCursor => ({
-      next: from,
-      events: decodeChunk(chunk),
-      i: from - start,
-    })
-    for await (const [k, v] of this.store.iterator({
-      gte: chunkKey(0),
-      lte: chunkKey(offset),
-      reverse: true,
-      limit: 1,
-    })) {
-      const start = offsetOf(k)
-      if (start + chunkCount(v) > offset) return at(start, v, offset)
-    }
-    for await (const [k, v] of this.store.iterator({ gt: chunkKey(offset), lt: CHUNKS_END, limit: 1 })) {
-      return at(offsetOf(k), v, offsetOf(k))
-    }
-    return undefined
+    return this.chunks.read(from, max, this.durableEnd)
   }
 
   /** Whether read(offset) has an event to return now. */
@@ -408,41 +285,13 @@ export class IngestLog implements IngestLogReader {
   }
 
   /**
-   * Deletes events before `offset` (called behind completed checkpoints): the chunks wholly before
-   * it; the events before it in the chunk that holds it are no longer read, and go with their chunk
-   * at a later truncation. Each call clears only what the calls before it did not: LevelDB keeps
-   * deleted keys as tombstones until a compaction, so a clear from offset 0 would walk them all.
+   * Deletes events before `offset` (called behind completed checkpoints): the stored chunks wholly
+   * before it; the events before it in the chunk that holds it are no longer read.
    */
   truncateBefore(offset: number): Promise<void> {
     if (offset <= this.truncatedTo) return Promise.resolve()
     this.truncatedTo = offset
-    if (this.cursor !== undefined && this.cursor.next < offset) this.cursor = undefined
-    // one clear at a time, each from where the one before stopped
-    const done = this.clearing.then(() => this.clearChunksBefore(offset))
-    this.clearing = done.catch(() => {})
-    return done
-  }
-
-  private async clearChunksBefore(offset: number): Promise<void> {
-    const from = this.clearedTo
-    let to = from
-    for await (const [k, v] of this.store.iterator({
-      gte: chunkKey(from),
-      lte: chunkKey(offset),
-      reverse: true,
-      limit: 1,
-    })) {
-      const start = offsetOf(k)
-      to = start + chunkCount(v) <= offset ? start + 1 : start
-    }
-    if (to <= from) return
-    this.clearedTo = to
-    try {
-      await this.store.clear({ gte: chunkKey(from), lt: chunkKey(to) })
-    } catch (e) {
-      if (this.clearedTo === to) this.clearedTo = from
-      throw e
-    }
+    return this.chunks.truncateBefore(offset)
   }
 
   async close(): Promise<void> {
