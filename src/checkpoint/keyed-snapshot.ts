@@ -8,7 +8,7 @@ import type { CheckpointBarrier } from '../runtime/stream-element.ts'
 import type { InternalTimer } from '../runtime/timer-service.ts'
 import { crashPoint } from './crash-points.ts'
 import type { KeyedSubtaskSnapshot } from './manifest.ts'
-import { inChunks, type StateFileHandle, writeStateFile } from './state-file.ts'
+import { inChunks, type StateFileHandle, writeFramedStateFile, writeStateFile } from './state-file.ts'
 import { encodeTimer } from './timer-codec.ts'
 
 export type KeyedSnapshotWriter = (
@@ -43,7 +43,10 @@ export function snapshotKeyedBackend(
     try {
       for (const { name, view } of views) {
         const rel = join(base, `${safeFileName(name)}-${subtaskIndex}.bin`)
-        const handle = await writeStateFile(join(dir, rel), rel, view.entries(), () => crashPoint('mid-data-write'))
+        const midWrite = () => crashPoint('mid-data-write')
+        const handle = view.framed
+          ? await writeFramedStateFile(join(dir, rel), rel, view.framed(), midWrite)
+          : await writeStateFile(join(dir, rel), rel, view.entries(), midWrite)
         states[name] = view.deltaOf === undefined ? handle : { ...handle, deltaOf: view.deltaOf }
       }
     } finally {

@@ -2,10 +2,19 @@
 // stored key so each key group is one contiguous segment; the index (kg → offset, length) and the
 // sha256 of the file go into the checkpoint manifest. Written then fsynced before any ack.
 // A delta file (an incremental checkpoint, see state-chain.ts) also holds deletions (valLen
-// TOMBSTONE, no value bytes) and is grouped by key group but not sorted within one. Full files
-// hold no deletions.
+// TOMBSTONE, no value bytes) and is grouped by key group but not sorted within one; a key may appear
+// in it more than once, and its last record wins (readers fold a delta in file order). Full files
+// hold no deletions. The framing itself is state/framed-records.ts.
 import { createHash } from 'node:crypto'
 import { type FileHandle, open } from 'node:fs/promises'
+import {
+  type FramedGroup,
+  framedSize,
+  frameRecord,
+  keyGroupOfKey,
+  parseRecords,
+  TOMBSTONE,
+} from '../state/framed-records.ts'
 import type { SnapshotEntry } from '../state/state-table.ts'
 
 export interface StateFileHandle {
@@ -25,8 +34,7 @@ export interface StateFileHandle {
   base?: StateFileHandle[]
 }
 
-/** valLen of a deleted key in a delta file. */
-export const TOMBSTONE = 0xffffffff
+export { parseRecords, TOMBSTONE }
 
 const FLUSH_BYTES = 1 << 20
 
@@ -66,7 +74,7 @@ export class StateFileSink {
    * promise only when the buffer had to be written out first (await it before the next record).
    */
   record(key: Uint8Array | string, value: Uint8Array | null): Promise<void> | undefined {
-    const n = 8 + key.length + (value === null ? 0 : value.length)
+    const n = framedSize(key, value)
     if (this.used + n <= this.buf.length) {
       this.put(key, value, n)
       return undefined
@@ -78,19 +86,8 @@ export class StateFileSink {
   }
 
   private put(key: Uint8Array | string, value: Uint8Array | null, n: number): void {
-    const binary = typeof key === 'string'
-    this.group(binary ? (key.charCodeAt(0) << 8) | key.charCodeAt(1) : (key[0]! << 8) | key[1]!)
-    const buf = this.buf
-    const at = this.used
-    buf.writeUInt32BE(key.length, at)
-    if (binary) buf.write(key, at + 4, 'latin1')
-    else buf.set(key, at + 4)
-    if (value === null) buf.writeUInt32BE(TOMBSTONE, at + 4 + key.length)
-    else {
-      buf.writeUInt32BE(value.length, at + 4 + key.length)
-      buf.set(value, at + 8 + key.length)
-    }
-    this.used += n
+    this.group(keyGroupOfKey(key))
+    this.used = frameRecord(this.buf, this.used, key, value)
     this.offset += n
     this.count++
   }
@@ -160,6 +157,26 @@ export async function writeStateFile(
   }
 }
 
+/** Writes one delta file from key groups already framed (ascending): their bytes are copied as they are. */
+export async function writeFramedStateFile(
+  path: string,
+  relative: string,
+  groups: AsyncIterable<FramedGroup>,
+  beforeFsync?: () => void,
+): Promise<StateFileHandle> {
+  const sink = await StateFileSink.create(path, relative)
+  try {
+    for await (const g of groups) {
+      sink.group(g.kg)
+      await sink.raw(g.bytes, g.records)
+    }
+    return await sink.finish(beforeFsync)
+  } catch (e) {
+    await sink.abandon()
+    throw e
+  }
+}
+
 /** fsyncs a directory, so the names of the files just written in it survive a crash. */
 export async function fsyncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r')
@@ -219,28 +236,6 @@ export async function* readKeyGroups(
 ): AsyncIterable<[Uint8Array, Uint8Array | null]> {
   const buf = await readKeyGroupBytes(path, handle, kgStart, kgEnd)
   if (buf) yield* parseRecords(buf, path)
-}
-
-/** The records of a file's bytes; null values are tombstones (delta files only). */
-export function* parseRecords(buf: Buffer, what: string): Iterable<[Uint8Array, Uint8Array | null]> {
-  let p = 0
-  while (p < buf.length) {
-    if (p + 4 > buf.length) throw new Error(`${what}: truncated record header at ${p}`)
-    const kl = buf.readUInt32BE(p)
-    p += 4
-    const key = buf.subarray(p, p + kl)
-    p += kl
-    if (p + 4 > buf.length) throw new Error(`${what}: truncated record at ${p}`)
-    const vl = buf.readUInt32BE(p)
-    p += 4
-    if (vl === TOMBSTONE) {
-      yield [key, null]
-      continue
-    }
-    if (p + vl > buf.length) throw new Error(`${what}: truncated value at ${p}`)
-    yield [key, buf.subarray(p, p + vl)]
-    p += vl
-  }
 }
 
 /** sha256 of a whole file, to verify a checkpoint before restoring from it. */

@@ -3,6 +3,8 @@
 // secondary = a MapState user key or a ListState index. HeapStateTable keeps objects in maps;
 // the LevelDB table keeps a write-back cache over an OrderedStore. The kinds are written once over this.
 
+import type { FramedGroup } from './framed-records.ts'
+
 /** Scans of a write-back table normally write its dirty entries down first (so they see every write). */
 export interface ScanOptions {
   /**
@@ -74,6 +76,11 @@ export interface TableSnapshot {
   readonly deltaOf?: number
   /** The entries in chunks (no chunk needs long to go through); a full snapshot's in key order. */
   entries(): AsyncIterable<readonly SnapshotEntry[]>
+  /**
+   * A delta may offer its entries framed as a state file holds them, by key group ascending (several
+   * pieces of one group in a row are one group); a key's last record wins. Read this or entries().
+   */
+  framed?(): AsyncIterable<FramedGroup>
   release(): Promise<void>
 }
 

@@ -17,7 +17,15 @@ import { primaryLength } from '../stored-key-layout.ts'
 import { type CacheEntry, type CacheOwner, DirtyList, type ObjectCache } from './object-cache.ts'
 import { ChangeLog, type ChangeLogPool } from './change-log.ts'
 import { EntryIndex } from './entry-index.ts'
-import { bucketEntries, mergeBuckets, overlayBuckets, SnapshotCapture, Slicer } from './snapshot-capture.ts'
+import {
+  framedDelta,
+  framedEntries,
+  mergeBuckets,
+  overlayBuckets,
+  SnapshotCapture,
+  Slicer,
+} from './snapshot-capture.ts'
+import { FramedGroups } from '../framed-records.ts'
 import { TableKeys } from './table-keys.ts'
 import { FLUSH_AT_OPS, StateBackendError, WriteBehind, type WriteStats } from './write-behind.ts'
 
@@ -329,7 +337,13 @@ export class LevelStateTable implements StateTable, CacheOwner {
     // What a checkpoint captures goes down later, unrecorded by the change log.
     if (incremental && frozen.some((f) => f.size > 0)) this.changes?.leftOut(incremental.checkpointId)
     const savepoint = incremental === undefined
-    const capture = new SnapshotCapture(frozen, (e, from) => this.placeCaptured(e, from, savepoint, frozenDirty))
+    // A delta's captured values are framed as its file holds them (no object per value kept).
+    const framed = since !== undefined ? new FramedGroups() : undefined
+    const capture = new SnapshotCapture(
+      frozen,
+      (e, from) => this.placeCaptured(e, from, savepoint, frozenDirty),
+      framed,
+    )
     this.dirty = new DirtyList()
     this.capturing = capture
     const captureAll = async () => {
@@ -338,14 +352,13 @@ export class LevelStateTable implements StateTable, CacheOwner {
         const pause = slicer.tick(CAPTURE_STEP)
         if (pause) await pause
       }
-      return overlayBuckets(notOnDisk, capture.captured, kgStart, kgEnd)
     }
     if (since !== undefined) {
+      const groups = () => framedDelta(since, captureAll, framed!, kgStart, kgEnd)
       return {
         deltaOf: incremental!.base,
-        entries: async function* () {
-          yield* bucketEntries(await captureAll())
-        },
+        framed: groups,
+        entries: () => framedEntries(groups()),
         release: async () => {},
       }
     }
@@ -356,7 +369,8 @@ export class LevelStateTable implements StateTable, CacheOwner {
     const keys = this.keys
     return {
       entries: async function* () {
-        const buckets = await captureAll()
+        await captureAll()
+        const buckets = await overlayBuckets(notOnDisk, capture.captured, kgStart, kgEnd)
         yield* mergeBuckets(snap ? snap.iterator(range) : NO_ENTRIES(), (k) => keys.strip(k), buckets)
       },
       release: async () => {

@@ -14,11 +14,17 @@
 //
 //   barrier ─► frozen lists ──capture (access / async slice)──► captured overlay + placed
 //
-// The snapshot's entries are then the pinned LevelDB view merged with the overlay: the batches that
-// were not on disk at the barrier (oldest first) and the captured values (newest). The overlay is
-// bucketed by key group in slices and each bucket sorted only when the merge reaches it, so no step
-// runs longer than a slice (Slicer) however many keys were dirty.
+// A full snapshot's entries are then the pinned LevelDB view merged with the overlay: the batches
+// that were not on disk at the barrier (oldest first) and the captured values (newest). The overlay
+// is bucketed by key group in slices and each bucket sorted only when the merge reaches it, so no
+// step runs longer than a slice (Slicer) however many keys were dirty.
+//
+// A delta (incremental checkpoint) needs no merge: its captured values are framed at once into one
+// growing buffer per key group (FramedGroups), behind the batches sent down since its base, and the
+// delta file copies those bytes as they are. No object per captured value outlives the capture, so
+// a checkpoint every second of tens of thousands of changed keys leaves the GC nothing to promote.
 import { encodeMsgpack } from '@livestate/client'
+import { type FramedGroup, FramedGroups, keyGroupOfKey, parseRecords } from '../framed-records.ts'
 import type { SnapshotEntry } from '../state-table.ts'
 import type { CacheEntry, DirtyList } from './object-cache.ts'
 import type { Batch } from './write-behind.ts'
@@ -34,7 +40,7 @@ const CHUNK = 512
 export type Bucket = Map<string, Uint8Array | null>
 
 export class SnapshotCapture {
-  /** Barrier-time values of the frozen entries captured so far, by key group. */
+  /** Barrier-time values of the frozen entries captured so far, by key group (a full snapshot's). */
   readonly captured = new Map<number, Bucket>()
 
   constructor(
@@ -42,6 +48,8 @@ export class SnapshotCapture {
     readonly frozen: DirtyList[],
     /** A captured entry is off its frozen list: the table puts it where it belongs now. */
     private readonly placed: (e: CacheEntry, from: DirtyList) => void,
+    /** A delta's captured values go here instead, framed as its file holds them. */
+    readonly framed?: FramedGroups,
   ) {}
 
   /** Whether entries on `list` wait to be captured. */
@@ -55,10 +63,13 @@ export class SnapshotCapture {
     const from = e.dirtyList!
     from.remove(e)
     const bytes = e.value === undefined ? null : encodeMsgpack(e.value)
-    const kg = keyGroupOf(e.key)
-    let bucket = this.captured.get(kg)
-    if (bucket === undefined) this.captured.set(kg, (bucket = new Map()))
-    bucket.set(e.key, bytes)
+    if (this.framed !== undefined) this.framed.add(e.key, bytes)
+    else {
+      const kg = keyGroupOfKey(e.key)
+      let bucket = this.captured.get(kg)
+      if (bucket === undefined) this.captured.set(kg, (bucket = new Map()))
+      bucket.set(e.key, bytes)
+    }
     this.placed(e, from)
   }
 
@@ -79,10 +90,6 @@ export class SnapshotCapture {
   captureAll(): void {
     this.captureSome(Number.POSITIVE_INFINITY)
   }
-}
-
-function keyGroupOf(key: string): number {
-  return (key.charCodeAt(0) << 8) | key.charCodeAt(1)
 }
 
 export function nextTurn(): Promise<void> {
@@ -126,7 +133,7 @@ export async function overlayBuckets(
     for (const [k, v] of batch) {
       const pause = slicer.tick()
       if (pause) await pause
-      const kg = keyGroupOf(k)
+      const kg = keyGroupOfKey(k)
       if (kg < kgStart || kg > kgEnd) continue
       let bucket = buckets.get(kg)
       if (bucket === undefined) buckets.set(kg, (bucket = new Map()))
@@ -214,24 +221,50 @@ export async function* mergeBuckets(
 }
 
 /**
- * The overlay alone, deletions as null: a delta snapshot's entries, by key group (ascending) but
- * unsorted within one (a delta is folded into a map when read, so its order buys nothing).
+ * A delta's records within key groups [kgStart, kgEnd], framed: per key group (ascending) the batches
+ * sent down since its base (oldest first), then the values captured at its barrier, so a key in both
+ * ends with the captured (newer) one. `captureAll` finishes the capture first; yields between slices.
  */
-export async function* bucketEntries(buckets: Map<number, Bucket>): AsyncIterable<SnapshotEntry[]> {
+export async function* framedDelta(
+  since: readonly Batch[],
+  captureAll: () => Promise<void>,
+  captured: FramedGroups,
+  kgStart: number,
+  kgEnd: number,
+): AsyncIterable<FramedGroup> {
+  const older = new FramedGroups()
   const slicer = new Slicer()
-  for (const kg of [...buckets.keys()].sort((a, b) => a - b)) {
+  for (const batch of since)
+    for (const [k, v] of batch) {
+      const pause = slicer.tick()
+      if (pause) await pause
+      const kg = keyGroupOfKey(k)
+      if (kg >= kgStart && kg <= kgEnd) older.add(k, v)
+    }
+  await captureAll()
+  const a = older.groups(kgStart, kgEnd)
+  const b = captured.groups(kgStart, kgEnd)
+  let i = 0
+  let j = 0
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]!.kg <= b[j]!.kg)) yield a[i++]!
+    else yield b[j++]!
+    const pause = slicer.tick(CHUNK)
+    if (pause) await pause
+  }
+}
+
+/** Framed groups as entries, in chunks (a delta read as entries: deletions as null). */
+export async function* framedEntries(groups: AsyncIterable<FramedGroup>): AsyncIterable<SnapshotEntry[]> {
+  for await (const g of groups) {
     let chunk: SnapshotEntry[] = []
-    for (const entry of buckets.get(kg)!) {
+    for (const entry of parseRecords(g.bytes, `key group ${g.kg}`)) {
       chunk.push(entry)
       if (chunk.length >= CHUNK) {
         yield chunk
         chunk = []
-        const pause = slicer.tick(CHUNK)
-        if (pause) await pause
       }
     }
     if (chunk.length > 0) yield chunk
-    const pause = slicer.tick(chunk.length)
-    if (pause) await pause
   }
 }
