@@ -6,7 +6,7 @@
 // checkpoints put it in place of the chain's files (CheckpointCoordinator), so retention can drop
 // the old ones.
 import { dirname, join } from 'node:path'
-import { Worker } from 'node:worker_threads'
+import { compactionWorker } from './compaction-worker.ts'
 import { ChainReader } from './state-chain.ts'
 import { fsyncDir, type StateFileHandle, StateFileSink, TOMBSTONE } from './state-file.ts'
 
@@ -104,25 +104,9 @@ async function mergeInto(
   while (head !== undefined) await emitHead()
 }
 
-const WORKER = new URL('./chain-compaction.worker.mjs', import.meta.url)
-
-/** compactChain for each request, one after another on a fresh worker thread (ended when done). */
+/** compactChain for each request, one after another, on the compaction worker thread. */
 export function compactChainsOffThread(requests: CompactionRequest[]): Promise<CompactionResult[]> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER, { workerData: requests })
-    let settled = false
-    worker.once('message', (results: CompactionResult[]) => {
-      settled = true
-      resolve(results)
-    })
-    worker.once('error', (e) => {
-      settled = true
-      reject(e)
-    })
-    worker.once('exit', (code) => {
-      if (!settled) reject(new Error(`the compaction worker exited with code ${code}`))
-    })
-  })
+  return compactionWorker().run(requests)
 }
 
 /** The new full file, or why there is none. */
