@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
-import { type CacheEntry, type CacheOwner, GhostFilter, ObjectCache } from './object-cache.ts'
+import { type CacheEntry, type CacheOwner, EVICT_STEP, GhostFilter, ObjectCache } from './object-cache.ts'
 
 class Owner implements CacheOwner {
   readonly index = new Map<string, CacheEntry>()
@@ -68,6 +68,54 @@ describe('ObjectCache', () => {
     for (let i = 2_000; i < 2_100; i++) owner.put(cache, `key-${i}`, { i })
     expect(cache.used + external.used).toBeLessThanOrEqual(cache.limit)
     expect(cache.used).toBeLessThan(full - 25_000)
+  })
+
+  it('a large jump of outside bytes is made up over the next admissions, at most EVICT_STEP entries a pass', () => {
+    const cache = new ObjectCache(16 << 20)
+    const external = { used: 0 }
+    cache.external = external
+    const owner = new Owner()
+    let i = 0
+    while (cache.evictions === 0) owner.put(cache, `key-${i++}`, { i })
+    const count = cache.count
+    expect(count).toBeGreaterThan(8 * EVICT_STEP)
+    // a change log keeps a batch of half the budget at once
+    external.used = 8 << 20
+    const passes: number[] = []
+    while (cache.used + external.used > cache.limit) {
+      const before = cache.evictions
+      owner.put(cache, `key-${i++}`, { i })
+      passes.push(cache.evictions - before)
+    }
+    expect(Math.max(...passes)).toBe(EVICT_STEP)
+    // about half the entries go, in a few dozen passes rather than one
+    expect(passes.length).toBeGreaterThan(count / 2 / EVICT_STEP - 2)
+    expect(passes.length).toBeLessThan(count / EVICT_STEP)
+    expect(cache.count).toBe(owner.index.size)
+    expect(new Set(owner.written.map(([k]) => k)).size).toBe(owner.written.length)
+  })
+
+  it('entries removed anywhere leave the ring dense: the remaining ones are all evictable, each once', () => {
+    const cache = new ObjectCache(1 << 20)
+    const owner = new Owner()
+    for (let i = 0; i < 3_000; i++) owner.put(cache, `key-${i}`, i)
+    // the owner drops every third entry itself (a fenced table drops all of its own)
+    for (let i = 0; i < 3_000; i += 3) {
+      cache.remove(owner.index.get(`key-${i}`)!)
+      owner.index.delete(`key-${i}`)
+    }
+    expect(cache.count).toBe(2_000)
+    const slots = [...owner.index.values()].map((e) => e.slot).sort((a, b) => a - b)
+    expect(slots).toEqual(Array.from({ length: 2_000 }, (_, i) => i))
+    // evictions from here on hand back each of the 2,000 at most once, and keep the ring dense
+    cache.external = { used: (1 << 20) - 50_000 }
+    owner.put(cache, 'last', 0)
+    expect(owner.written.length).toBeGreaterThan(500)
+    expect(new Set(owner.written.map(([k]) => k)).size).toBe(owner.written.length)
+    expect(owner.written.every(([k]) => k !== 'last' && Number(k.slice(4)) % 3 !== 0)).toBe(true)
+    expect([...owner.index.values()].map((e) => e.slot).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: cache.count }, (_, i) => i),
+    )
   })
 
   it('CLOCK: entries used since the hand last passed survive a pass of new keys', () => {

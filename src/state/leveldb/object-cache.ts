@@ -97,6 +97,8 @@ export const ENTRY_OVERHEAD = 160
 
 /** Bytes an eviction pass frees beyond what is needed: a few hundred typical entries. */
 const EVICT_SLACK = 64 * 1024
+/** Most entries one eviction pass evicts (about a millisecond of work when all are dirty). */
+export const EVICT_STEP = 1024
 /** Writes between two size estimates of an object value (a power of two). */
 const RESIZE_EVERY = 8
 /** Lookups per adaptation window. */
@@ -166,8 +168,8 @@ function hashString(s: string): number {
 }
 
 export class ObjectCache {
-  private ring: (CacheEntry | undefined)[] = []
-  private readonly free: number[] = []
+  /** Every entry, densely: a removed entry's slot takes the last one, so no step renumbers them all. */
+  private ring: CacheEntry[] = []
   private hand = 0
   used = 0
   count = 0
@@ -235,7 +237,7 @@ export class ObjectCache {
   admit(owner: CacheOwner, key: string, value: unknown, dirty: boolean): CacheEntry {
     const size = ENTRY_OVERHEAD + key.length + estimateSize(value)
     if (this.used + this.external.used + size > this.target) this.evict(size)
-    const slot = this.free.length > 0 ? this.free.pop()! : this.ring.length
+    const slot = this.ring.length
     const e: CacheEntry = {
       owner,
       key,
@@ -249,7 +251,7 @@ export class ObjectCache {
       nextDirty: undefined,
       dirtyList: undefined,
     }
-    this.ring[slot] = e
+    this.ring.push(e)
     this.used += size
     this.count++
     return e
@@ -274,11 +276,14 @@ export class ObjectCache {
     if (this.used + this.external.used > this.target) this.evict(0)
   }
 
-  /** Drops an entry without handing it back (the owner discards it). */
+  /** Drops an entry without handing it back (the owner discards it); the last entry takes its slot. */
   remove(e: CacheEntry): void {
     if (e.slot < 0) return
-    this.ring[e.slot] = undefined
-    this.free.push(e.slot)
+    const last = this.ring.pop()!
+    if (last !== e) {
+      this.ring[e.slot] = last
+      last.slot = e.slot
+    }
     e.slot = -1
     this.used -= e.size
     this.count--
@@ -286,39 +291,33 @@ export class ObjectCache {
 
   /**
    * Moves the hand until `room` more bytes fit under the target less EVICT_SLACK (a little
-   * hysteresis). Never much more: every dirty entry evicted is encoded and queued on the task's
-   * thread, so evicting 10% of a 300k-entry cache at once stalled processing for 40–60 ms.
+   * hysteresis), evicting at most EVICT_STEP entries: every dirty entry evicted is encoded and queued
+   * on the task's thread, so evicting 10% of a 300k-entry cache at once stalled processing for
+   * 40–60 ms. A jump of the external bytes (a change log keeping a large batch) is therefore made up
+   * over the next few admissions, not in one step.
    */
   private evict(room: number): void {
     const target = Math.max(0, this.target - Math.min(this.target * 0.1, EVICT_SLACK) - room - this.external.used)
     const ring = this.ring
     let visited = 0
+    let evicted = 0
     // Two full turns clear every reference bit, so the loop ends even when every entry is hot.
     const maxVisits = 2 * ring.length + 1
-    while (this.used > target && this.count > 0 && visited++ < maxVisits) {
+    while (this.used > target && this.count > 0 && visited++ < maxVisits && evicted < EVICT_STEP) {
       if (this.hand >= ring.length) this.hand = 0
-      const e = ring[this.hand++]
-      if (e === undefined) continue
+      const e = ring[this.hand++]!
       if (e.hot) {
         e.hot = false
         continue
       }
+      // The last entry (often the newest) takes this slot, just behind the hand: as in CLOCK, where
+      // a new entry goes in behind the hand, it is looked at again only after a full turn.
       this.remove(e)
+      evicted++
       this.evictions++
       this.ghosts?.add(e.key)
       e.owner.evicted(e)
     }
-    if (this.free.length > 1024 && this.free.length > this.count) this.compact()
-  }
-
-  /** Renumbers the ring when most slots are free (after a burst of evictions or a dropped table). */
-  private compact(): void {
-    const live: CacheEntry[] = []
-    for (const e of this.ring) if (e !== undefined) live.push(e)
-    for (let i = 0; i < live.length; i++) live[i]!.slot = i
-    this.ring = live
-    this.free.length = 0
-    this.hand = 0
   }
 }
 
