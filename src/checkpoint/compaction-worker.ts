@@ -1,8 +1,8 @@
 // The thread chain compactions run on (chain-compaction.ts): one per process, started on the first
 // compaction and kept while compactions keep coming (a worker's start-up — TypeScript loading
 // included — cost ~400 ms of CPU, paid again for every compaction under frequent checkpoints), ended
-// after COMPACTION_IDLE_MS without one. The thread runs at a lower OS priority (Linux), so on a busy
-// machine it takes the CPU the task threads leave rather than delaying records.
+// after COMPACTION_IDLE_MS without one. (At a lower OS priority, nice 10, it fell behind on a
+// saturated machine: chains, and the checkpoint directories they name, grew past their bound.)
 //
 //   run(requests) ──postMessage { id, requests }──► worker: compactAll, one batch after another
 //                ◄──────────── { id, results } ────┘
@@ -11,18 +11,12 @@ import type { CompactionRequest, CompactionResult } from './chain-compaction.ts'
 
 /** A worker with no compaction for this long ends (its thread and memory given back). */
 export const COMPACTION_IDLE_MS = 60_000
-/** Niceness of the compaction thread (0 = the process's own; 19 = the lowest). */
-export const COMPACTION_NICE = 10
-
 const WORKER = new URL('./chain-compaction.worker.mjs', import.meta.url)
 
-/** What the worker thread reports once started: its OS thread id and priority (null off Linux). */
-export interface CompactionThreadInfo {
-  tid: number | null
-  priority: number | null
+interface Reply {
+  id: number
+  results: CompactionResult[]
 }
-
-type Reply = { type: 'thread'; info: CompactionThreadInfo } | { type: 'done'; id: number; results: CompactionResult[] }
 
 export class CompactionWorker {
   private readonly worker: Worker
@@ -30,15 +24,10 @@ export class CompactionWorker {
   private nextId = 0
   private idle: NodeJS.Timeout | undefined
   private failure: Error | undefined
-  /** Settles with the worker thread's report once it has started. */
-  readonly thread: Promise<CompactionThreadInfo>
 
   constructor(private readonly onEnd: (w: CompactionWorker) => void) {
-    this.worker = new Worker(WORKER, { workerData: { nice: COMPACTION_NICE } })
-    let started!: (info: CompactionThreadInfo) => void
-    this.thread = new Promise((resolve) => (started = resolve))
+    this.worker = new Worker(WORKER)
     this.worker.on('message', (m: Reply) => {
-      if (m.type === 'thread') return started(m.info)
       const p = this.pending.get(m.id)
       this.pending.delete(m.id)
       p?.resolve(m.results)
