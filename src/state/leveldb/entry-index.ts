@@ -1,13 +1,15 @@
 // The cache entries of one LevelStateTable by binary-string key, in SHARDS Maps rather than one. V8
 // grows, shrinks and cleans a Map (deleted slots pile up under constant churn) by rehashing all of it
 // in one step: with ~285k entries cached that step stalled the task's thread for 25–50 ms, about once
-// per 200k cache misses (a probe gap of the checkpoint bench with 29 ms inside `get`). Eight shards
-// bound the step to an eighth; a microbenchmark of 3M get/set/delete with churn on 285k entries gave
-// the same cost per operation and a worst step of 3–6 ms instead of 26 ms. (64 shards chosen by three
-// chars cost 20–30% per lookup.)
+// per 200k cache misses (a probe gap of the checkpoint bench with 29 ms inside `get`). Sixteen shards
+// bound the step to a sixteenth. Eight did to an eighth, and a checkpoint bench gap still held 19 ms
+// inside one `set` (a shard of ~50k entries growing, 400k cached); a microbenchmark of 3M
+// get/set/delete with churn on 400k entries gave the same mean (1.84–1.95 µs per operation) with 8
+// and 16 shards and a worst step of 13–14 ms instead of 26–27 ms. (64 shards chosen by three chars
+// cost 20–30% per lookup.)
 import type { CacheEntry } from './object-cache.ts'
 
-const SHARDS = 8
+const SHARDS = 16
 
 export class EntryIndex {
   private readonly shards: Map<string, CacheEntry>[] = Array.from({ length: SHARDS }, () => new Map())
