@@ -17,14 +17,7 @@ import { primaryLength } from '../stored-key-layout.ts'
 import { type CacheEntry, type CacheOwner, DirtyList, type ObjectCache } from './object-cache.ts'
 import { ChangeLog, type ChangeLogPool } from './change-log.ts'
 import { EntryIndex } from './entry-index.ts'
-import {
-  framedDelta,
-  framedEntries,
-  mergeBuckets,
-  overlayBuckets,
-  SnapshotCapture,
-  Slicer,
-} from './snapshot-capture.ts'
+import { deltaSnapshot, fullSnapshot, SnapshotCapture } from './snapshot-capture.ts'
 import { FramedGroups } from '../framed-records.ts'
 import { TableKeys } from './table-keys.ts'
 import { FLUSH_AT_OPS, StateBackendError, WriteBehind, type WriteStats } from './write-behind.ts'
@@ -33,8 +26,6 @@ export { StateBackendError } from './write-behind.ts'
 export type LevelStateTableStats = WriteStats
 
 const RESTORE_BATCH = 10_000
-/** Frozen entries a snapshot's asynchronous phase captures between looks at its Slicer. */
-const CAPTURE_STEP = 32
 /** Entries of one primary key skipped in a primaryKeys scan before it seeks past them. */
 const SEEK_AFTER_SKIPPED = 32
 
@@ -326,7 +317,6 @@ export class LevelStateTable implements StateTable, CacheOwner {
     // A full view: LevelDB holds some prefix of the batches in flight, and all of them go on top.
     // While a replaced range is cleared, disk counts as empty.
     const snap = since === undefined && this.down.diskReady === undefined ? this.store.snapshot() : undefined
-    const notOnDisk = since ?? this.down.inflightBatches()
     // A delta leaves out the unsaved values (older checkpoints hold them); a full view needs them.
     const frozenDirty = this.dirty
     const frozen = [frozenDirty]
@@ -346,37 +336,13 @@ export class LevelStateTable implements StateTable, CacheOwner {
     )
     this.dirty = new DirtyList()
     this.capturing = capture
-    const captureAll = async () => {
-      const slicer = new Slicer()
-      while (capture.captureSome(CAPTURE_STEP)) {
-        const pause = slicer.tick(CAPTURE_STEP)
-        if (pause) await pause
-      }
-    }
-    if (since !== undefined) {
-      const groups = () => framedDelta(since, captureAll, framed!, kgStart, kgEnd)
-      return {
-        deltaOf: incremental!.base,
-        framed: groups,
-        entries: () => framedEntries(groups()),
-        release: async () => {},
-      }
-    }
+    if (since !== undefined) return deltaSnapshot(incremental!.base!, since, capture, kgStart, kgEnd)
     const range = this.keys.range(
       { gte: keyGroupChars(kgStart) },
       kgEnd >= 0xffff ? undefined : keyGroupChars(kgEnd + 1),
     )
     const keys = this.keys
-    return {
-      entries: async function* () {
-        await captureAll()
-        const buckets = await overlayBuckets(notOnDisk, capture.captured, kgStart, kgEnd)
-        yield* mergeBuckets(snap ? snap.iterator(range) : NO_ENTRIES(), (k) => keys.strip(k), buckets)
-      },
-      release: async () => {
-        await snap?.close()
-      },
-    }
+    return fullSnapshot(snap, range, (k) => keys.strip(k), this.down.inflightBatches(), capture, kgStart, kgEnd)
   }
 
   restoredFrom(checkpointId: number): void {
@@ -432,8 +398,6 @@ export class LevelStateTable implements StateTable, CacheOwner {
     this.dropCached()
   }
 }
-
-async function* NO_ENTRIES(): AsyncIterable<[Uint8Array, Uint8Array]> {}
 
 function encodeOrNull(value: unknown): Uint8Array | null {
   return value === undefined ? null : encodeMsgpack(value)

@@ -25,7 +25,8 @@
 // a checkpoint every second of tens of thousands of changed keys leaves the GC nothing to promote.
 import { encodeMsgpack } from '@livestate/client'
 import { type FramedGroup, FramedGroups, keyGroupOfKey, parseRecords } from '../framed-records.ts'
-import type { SnapshotEntry } from '../state-table.ts'
+import type { KeyRange, StoreSnapshot } from '../../../storage/ordered-store.ts'
+import type { SnapshotEntry, TableSnapshot } from '../state-table.ts'
 import type { CacheEntry, DirtyList } from './object-cache.ts'
 import type { Batch } from './write-behind.ts'
 
@@ -35,6 +36,8 @@ const SLICE_MS = 4
 const CHECK_EVERY = 64
 /** Entries per chunk handed to the snapshot's writer. */
 const CHUNK = 512
+/** Frozen entries the asynchronous phase captures between looks at its Slicer. */
+const CAPTURE_STEP = 32
 
 /** Overlay entries of one key group by binary-string key (null: deleted). */
 export type Bucket = Map<string, Uint8Array | null>
@@ -90,7 +93,60 @@ export class SnapshotCapture {
   captureAll(): void {
     this.captureSome(Number.POSITIVE_INFINITY)
   }
+
+  /** Captures every frozen entry left, a slice at a time (the snapshot's asynchronous phase). */
+  async captureSliced(): Promise<void> {
+    const slicer = new Slicer()
+    while (this.captureSome(CAPTURE_STEP)) {
+      const pause = slicer.tick(CAPTURE_STEP)
+      if (pause) await pause
+    }
+  }
 }
+
+/** A delta against checkpoint `base`: the batches sent down since its barrier, then the captured values. */
+export function deltaSnapshot(
+  base: number,
+  since: readonly Batch[],
+  capture: SnapshotCapture,
+  kgStart: number,
+  kgEnd: number,
+): TableSnapshot {
+  const groups = () => framedDelta(since, () => capture.captureSliced(), capture.framed!, kgStart, kgEnd)
+  return {
+    deltaOf: base,
+    framed: groups,
+    entries: () => framedEntries(groups()),
+    release: async () => {},
+  }
+}
+
+/**
+ * A full snapshot: the pinned LevelDB view (`snap`, none while a replaced range is cleared: disk
+ * counts as empty) within `range`, merged with the batches not on disk and the captured values.
+ */
+export function fullSnapshot(
+  snap: StoreSnapshot | undefined,
+  range: KeyRange,
+  strip: (stored: Uint8Array) => Uint8Array,
+  notOnDisk: readonly Batch[],
+  capture: SnapshotCapture,
+  kgStart: number,
+  kgEnd: number,
+): TableSnapshot {
+  return {
+    entries: async function* () {
+      await capture.captureSliced()
+      const buckets = await overlayBuckets(notOnDisk, capture.captured, kgStart, kgEnd)
+      yield* mergeBuckets(snap ? snap.iterator(range) : NO_ENTRIES(), strip, buckets)
+    },
+    release: async () => {
+      await snap?.close()
+    },
+  }
+}
+
+async function* NO_ENTRIES(): AsyncIterable<[Uint8Array, Uint8Array]> {}
 
 export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
