@@ -137,39 +137,46 @@ export class StateFileSink {
   }
 }
 
-export async function writeStateFile(
+export function writeStateFile(
   path: string,
   relative: string,
   chunks: AsyncIterable<readonly SnapshotEntry[]>,
   beforeFsync?: () => void,
 ): Promise<StateFileHandle> {
-  const sink = await StateFileSink.create(path, relative)
-  try {
+  return writeWith(path, relative, beforeFsync, async (sink) => {
     for await (const chunk of chunks)
       for (const [key, value] of chunk) {
         const flushed = sink.record(key, value)
         if (flushed) await flushed
       }
-    return await sink.finish(beforeFsync)
-  } catch (e) {
-    await sink.abandon()
-    throw e
-  }
+  })
 }
 
 /** Writes one delta file from key groups already framed (ascending): their bytes are copied as they are. */
-export async function writeFramedStateFile(
+export function writeFramedStateFile(
   path: string,
   relative: string,
   groups: AsyncIterable<FramedGroup>,
   beforeFsync?: () => void,
 ): Promise<StateFileHandle> {
-  const sink = await StateFileSink.create(path, relative)
-  try {
+  return writeWith(path, relative, beforeFsync, async (sink) => {
     for await (const g of groups) {
       sink.group(g.kg)
       await sink.raw(g.bytes, g.records)
     }
+  })
+}
+
+/** A new file's sink filled by `fill`, then finished (fsynced); abandoned if anything fails. */
+async function writeWith(
+  path: string,
+  relative: string,
+  beforeFsync: (() => void) | undefined,
+  fill: (sink: StateFileSink) => Promise<void>,
+): Promise<StateFileHandle> {
+  const sink = await StateFileSink.create(path, relative)
+  try {
+    await fill(sink)
     return await sink.finish(beforeFsync)
   } catch (e) {
     await sink.abandon()

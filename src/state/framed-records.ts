@@ -2,6 +2,7 @@
 // valLen TOMBSTONE with no value bytes. It lives under state/ so a table can hand a checkpoint its
 // changes already framed (FramedGroups), which the state file then copies as they are: no object per
 // record on the way, which for a delta of tens of thousands of records a second is most of its cost.
+import { keyGroupOfPrimary } from './namespace.ts'
 
 /** valLen of a deleted key (delta files only). */
 export const TOMBSTONE = 0xffffffff
@@ -50,7 +51,7 @@ export function* parseRecords(buf: Buffer, what: string): Iterable<[Uint8Array, 
 
 /** The key group of a stored key (its first two bytes). */
 export function keyGroupOfKey(key: Uint8Array | string): number {
-  return typeof key === 'string' ? (key.charCodeAt(0) << 8) | key.charCodeAt(1) : (key[0]! << 8) | key[1]!
+  return typeof key === 'string' ? keyGroupOfPrimary(key) : (key[0]! << 8) | key[1]!
 }
 
 /** The framed records of one key group, in the order they were added. */
@@ -75,7 +76,6 @@ const FIRST_BYTES = 1024
 export class FramedGroups {
   private readonly byGroup = new Map<number, Growing>()
   records = 0
-  bytes = 0
 
   add(key: string, value: Uint8Array | null): void {
     const kg = keyGroupOfKey(key)
@@ -91,7 +91,6 @@ export class FramedGroups {
     g.used = frameRecord(g.buf, g.used, key, value)
     g.records++
     this.records++
-    this.bytes += n
   }
 
   /** The groups within [kgStart, kgEnd], ascending. */

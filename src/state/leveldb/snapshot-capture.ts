@@ -112,7 +112,7 @@ export function deltaSnapshot(
   kgStart: number,
   kgEnd: number,
 ): TableSnapshot {
-  const groups = () => framedDelta(since, () => capture.captureSliced(), capture.framed!, kgStart, kgEnd)
+  const groups = () => framedDelta(since, capture, kgStart, kgEnd)
   return {
     deltaOf: base,
     framed: groups,
@@ -279,12 +279,11 @@ export async function* mergeBuckets(
 /**
  * A delta's records within key groups [kgStart, kgEnd], framed: per key group (ascending) the batches
  * sent down since its base (oldest first), then the values captured at its barrier, so a key in both
- * ends with the captured (newer) one. `captureAll` finishes the capture first; yields between slices.
+ * ends with the captured (newer) one. Finishes the capture first; yields between slices.
  */
 export async function* framedDelta(
   since: readonly Batch[],
-  captureAll: () => Promise<void>,
-  captured: FramedGroups,
+  capture: SnapshotCapture,
   kgStart: number,
   kgEnd: number,
 ): AsyncIterable<FramedGroup> {
@@ -297,9 +296,9 @@ export async function* framedDelta(
       const kg = keyGroupOfKey(k)
       if (kg >= kgStart && kg <= kgEnd) older.add(k, v)
     }
-  await captureAll()
+  await capture.captureSliced()
   const a = older.groups(kgStart, kgEnd)
-  const b = captured.groups(kgStart, kgEnd)
+  const b = capture.framed!.groups(kgStart, kgEnd)
   let i = 0
   let j = 0
   while (i < a.length || j < b.length) {
